@@ -1,0 +1,202 @@
+// The engine: one device, its buffer pool and kernel caches, and the command recorder.
+// Kernels are recorded into one open compute pass of one command encoder; nothing is submitted
+// until the caller reads a result or calls flush(), so a training step is one submit.
+import { BufferPool } from './buffer-pool.js';
+import { openGpu, type OpenedGpu } from './device.js';
+import { KernelCache, kernelLabel, type Bindable, type KernelSpec } from './kernels.js';
+
+const UNIFORM_ARENA_BYTES = 64 * 1024;
+
+export interface EngineStats {
+  submits: number;
+  dispatches: number;
+  /** Dispatch count per kernel label, for tests that check which kernels a step runs. */
+  dispatchesByKernel: Map<string, number>;
+}
+
+export class Engine {
+  readonly pool: BufferPool;
+  readonly kernels: KernelCache;
+  readonly stats: EngineStats = { submits: 0, dispatches: 0, dispatchesByKernel: new Map() };
+  /** Tests set this: every new tensor is filled with NaN bits first, so unwritten elements show. */
+  poison = false;
+
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private touched = new Set<GPUBuffer>();
+  private uniformHost = new Uint8Array(UNIFORM_ARENA_BYTES);
+  private uniformBuffer: GPUBuffer;
+  private uniformUsed = 0;
+  private readonly uniformAlign: number;
+  private errors: string[] = [];
+  private lostReason: string | null = null;
+  private staging = new Map<number, GPUBuffer[]>();
+
+  constructor(readonly gpu: OpenedGpu) {
+    const device = gpu.device;
+    this.pool = new BufferPool(device);
+    this.kernels = new KernelCache(device);
+    this.uniformAlign = device.limits.minUniformBufferOffsetAlignment;
+    this.uniformBuffer = device.createBuffer({
+      size: UNIFORM_ARENA_BYTES,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      label: 'uniform-arena',
+    });
+    device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
+      this.errors.push(`${ev.error.constructor?.name ?? 'GPUError'}: ${ev.error.message}`);
+    };
+    void device.lost.then((info) => {
+      if (info.reason !== 'destroyed') this.lostReason = `${info.reason}: ${info.message}`;
+    });
+  }
+
+  get device(): GPUDevice {
+    return this.gpu.device;
+  }
+
+  /** Throws the first asynchronous WebGPU error (validation, out of memory) or device loss. */
+  checkErrors(): void {
+    if (this.lostReason) throw new Error(`GPU device lost (${this.lostReason}); restart the process`);
+    if (this.errors.length) {
+      const first = this.errors[0];
+      const more = this.errors.length > 1 ? ` (+${this.errors.length - 1} more)` : '';
+      this.errors = [];
+      throw new Error(`WebGPU error: ${first}${more}`);
+    }
+  }
+
+  private openPass(): GPUComputePassEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    return this.pass;
+  }
+
+  private closePass(): GPUCommandEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    return this.encoder;
+  }
+
+  /** Reserves room in this submit's uniform arena; the arena is written once, at submit. */
+  private uniform(data: ArrayBufferView): { buffer: GPUBuffer; offset: number; size: number } {
+    const size = Math.ceil(data.byteLength / 16) * 16;
+    if (this.uniformUsed + size > UNIFORM_ARENA_BYTES) this.flush();
+    const offset = this.uniformUsed;
+    this.uniformHost.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
+    this.uniformUsed = Math.ceil((offset + size) / this.uniformAlign) * this.uniformAlign;
+    return { buffer: this.uniformBuffer, offset, size };
+  }
+
+  /**
+   * Records one kernel. Storage bindings 0..n-1 are `bindings` in order; `uniforms`, when given,
+   * is a `var<uniform>` at binding n. Workgroup counts past the per-dimension limit are the
+   * caller's to fold (see grid1d).
+   */
+  run(spec: KernelSpec, bindings: Bindable[], workgroups: readonly number[], uniforms?: ArrayBufferView): void {
+    const label = kernelLabel(spec);
+    const pipeline = this.kernels.pipeline(spec, label);
+    const u = uniforms ? this.uniform(uniforms) : undefined;
+    const group = this.kernels.bindGroup(label, pipeline, bindings, u);
+    const pass = this.openPass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    for (const b of bindings) this.touched.add(b.buffer);
+    this.stats.dispatches++;
+    this.stats.dispatchesByKernel.set(label, (this.stats.dispatchesByKernel.get(label) ?? 0) + 1);
+  }
+
+  copy(src: Bindable, dst: Bindable, bytes = src.byteLength): void {
+    this.closePass().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, Math.ceil(bytes / 4) * 4);
+    this.touched.add(src.buffer).add(dst.buffer);
+  }
+
+  /** Host → GPU. A buffer already used by recorded commands is flushed first (writes jump the queue). */
+  upload(dst: Bindable, data: ArrayBufferView): void {
+    if (this.touched.has(dst.buffer)) this.flush();
+    const bytes = Math.ceil(data.byteLength / 4) * 4;
+    if (bytes === data.byteLength) {
+      this.device.queue.writeBuffer(dst.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    } else {
+      const padded = new Uint8Array(bytes);
+      padded.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      this.device.queue.writeBuffer(dst.buffer, 0, padded);
+    }
+  }
+
+  /** Submits everything recorded so far (one command buffer). */
+  flush(): void {
+    if (!this.encoder) return;
+    const encoder = this.closePass();
+    if (this.uniformUsed) this.device.queue.writeBuffer(this.uniformBuffer, 0, this.uniformHost, 0, this.uniformUsed);
+    this.device.queue.submit([encoder.finish()]);
+    this.encoder = null;
+    this.uniformUsed = 0;
+    this.touched.clear();
+    this.stats.submits++;
+  }
+
+  /** GPU → host: submits pending work, then copies `bytes` of `src` back. The only await point. */
+  async read(src: Bindable, bytes = src.byteLength): Promise<ArrayBuffer> {
+    const size = Math.max(256, 2 ** Math.ceil(Math.log2(Math.ceil(bytes / 4) * 4)));
+    const staging =
+      this.staging.get(size)?.pop() ??
+      this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'readback' });
+    this.copy(src, { buffer: staging, byteLength: bytes });
+    this.flush();
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, size);
+    } catch (e) {
+      this.checkErrors();
+      throw e;
+    }
+    const out = staging.getMappedRange(0, size).slice(0, bytes);
+    staging.unmap();
+    const list = this.staging.get(size) ?? [];
+    list.push(staging);
+    this.staging.set(size, list);
+    this.checkErrors();
+    return out;
+  }
+
+  /** Waits for all submitted work (for timing). */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.checkErrors();
+  }
+
+  destroy(): void {
+    this.pool.trim();
+    this.device.destroy();
+  }
+}
+
+let current: Engine | null = null;
+
+/** Opens the process-wide engine (idempotent); `adapter` as in openGpu. */
+export async function initEngine(options: { adapter?: string } = {}): Promise<Engine> {
+  if (!current) current = new Engine(await openGpu(options.adapter));
+  return current;
+}
+
+export function engine(): Engine {
+  if (!current) throw new Error('aegl-gpu: call initEngine() before using tensors');
+  return current;
+}
+
+export function closeEngine(): void {
+  current?.destroy();
+  current = null;
+}
+
+/** Splits a 1-D workgroup count over x and y to stay under the 65,535-per-dimension limit. */
+export function grid1d(workgroups: number): [number, number] {
+  const max = 65535;
+  if (workgroups <= max) return [Math.max(1, workgroups), 1];
+  const y = Math.ceil(workgroups / max);
+  return [Math.ceil(workgroups / y), y];
+}

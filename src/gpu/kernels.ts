@@ -1,0 +1,98 @@
+// Loads WGSL from shaders/ and caches compute pipelines and bind groups.
+// A kernel is specialised on its shape through WGSL `override` constants, so the pipeline key is
+// shader + entry point + constants; a bind group is keyed by pipeline + the exact buffer ranges.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Folder holding the .wgsl files; the same relative place from src/gpu and dist/gpu. */
+export const SHADER_DIR = fileURLToPath(new URL('../../shaders/', import.meta.url));
+
+export interface KernelSpec {
+  /** File name in shaders/ without `.wgsl`. */
+  shader: string;
+  /** Entry point; `main` when absent. */
+  entry?: string;
+  /** Values for the shader's `override` declarations. */
+  constants?: Record<string, number>;
+}
+
+/** A bindable range of a GPU buffer: a tensor, or a raw buffer with its used size. */
+export interface Bindable {
+  readonly buffer: GPUBuffer;
+  readonly byteLength: number;
+}
+
+export function kernelLabel(spec: KernelSpec): string {
+  const c = spec.constants;
+  const args = c ? Object.keys(c).sort().map((k) => `${k}=${c[k]}`).join(',') : '';
+  return `${spec.shader}.${spec.entry ?? 'main'}(${args})`;
+}
+
+export class KernelCache {
+  private modules = new Map<string, GPUShaderModule>();
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private bindGroups = new Map<string, GPUBindGroup>();
+  private bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
+  pipelinesBuilt = 0;
+
+  constructor(private device: GPUDevice) {}
+
+  private module(shader: string): GPUShaderModule {
+    let m = this.modules.get(shader);
+    if (!m) {
+      let code: string;
+      try {
+        code = readFileSync(`${SHADER_DIR}${shader}.wgsl`, 'utf8');
+      } catch {
+        throw new Error(`kernel source missing: ${SHADER_DIR}${shader}.wgsl`);
+      }
+      m = this.device.createShaderModule({ code, label: shader });
+      this.modules.set(shader, m);
+    }
+    return m;
+  }
+
+  pipeline(spec: KernelSpec, label = kernelLabel(spec)): GPUComputePipeline {
+    let p = this.pipelines.get(label);
+    if (!p) {
+      p = this.device.createComputePipeline({
+        label,
+        layout: 'auto',
+        compute: { module: this.module(spec.shader), entryPoint: spec.entry ?? 'main', constants: spec.constants },
+      });
+      this.pipelines.set(label, p);
+      this.pipelinesBuilt++;
+    }
+    return p;
+  }
+
+  private id(buffer: GPUBuffer): number {
+    let id = this.bufferIds.get(buffer);
+    if (id === undefined) {
+      id = this.nextBufferId++;
+      this.bufferIds.set(buffer, id);
+    }
+    return id;
+  }
+
+  /** Bindings 0..n-1 are the storage ranges in order; the uniform range, if any, is binding n. */
+  bindGroup(label: string, pipeline: GPUComputePipeline, ranges: Bindable[], uniform?: { buffer: GPUBuffer; offset: number; size: number }): GPUBindGroup {
+    let key = label;
+    for (const r of ranges) key += `|${this.id(r.buffer)}:${r.byteLength}`;
+    if (uniform) key += `|u${this.id(uniform.buffer)}@${uniform.offset}`;
+    let g = this.bindGroups.get(key);
+    if (!g) {
+      const entries: GPUBindGroupEntry[] = ranges.map((r, binding) => ({
+        binding,
+        resource: { buffer: r.buffer, offset: 0, size: Math.max(4, Math.ceil(r.byteLength / 4) * 4) },
+      }));
+      if (uniform) entries.push({ binding: ranges.length, resource: { buffer: uniform.buffer, offset: uniform.offset, size: uniform.size } });
+      // Tests build thousands of shapes: keep the cache bounded rather than growing forever.
+      if (this.bindGroups.size > 20000) this.bindGroups.clear();
+      g = this.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
+      this.bindGroups.set(key, g);
+    }
+    return g;
+  }
+}

@@ -1,0 +1,46 @@
+// Same-shape elementwise ops: add, mul, scale, relu, each with its gradient.
+import { record } from '../autograd.js';
+import { engine, grid1d } from '../gpu/engine.js';
+import { Tensor } from '../tensor.js';
+
+const WG = 256;
+
+function sameShape(op: string, a: Tensor, b: Tensor): void {
+  if (a.size !== b.size || a.shape.join() !== b.shape.join()) {
+    throw new Error(`${op}: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ`);
+  }
+}
+
+function binary(entry: 'add' | 'mul' | 'relu_backward', a: Tensor, b: Tensor): Tensor {
+  sameShape(entry, a, b);
+  const out = Tensor.empty(a.shape);
+  engine().run({ shader: 'elementwise', entry }, [a, b, out], grid1d(Math.ceil(a.size / WG)));
+  return out;
+}
+
+function unary(entry: 'scale' | 'relu', x: Tensor, s = 0): Tensor {
+  const out = Tensor.empty(x.shape);
+  // Only `scale` reads the uniform; with layout 'auto' an unused binding must not be bound.
+  const uniform = entry === 'scale' ? new Float32Array([s, 0, 0, 0]) : undefined;
+  engine().run({ shader: 'elementwise', entry }, [x, out], grid1d(Math.ceil(x.size / WG)), uniform);
+  return out;
+}
+
+export function add(a: Tensor, b: Tensor): Tensor {
+  return record(binary('add', a, b), 'add', [a, b], (g) => [g, g]);
+}
+
+export function mul(a: Tensor, b: Tensor): Tensor {
+  return record(binary('mul', a, b), 'mul', [a, b], (g, needs) => [
+    needs[0] ? binary('mul', g, b) : null,
+    needs[1] ? binary('mul', g, a) : null,
+  ]);
+}
+
+export function scale(x: Tensor, s: number): Tensor {
+  return record(unary('scale', x, s), 'scale', [x], (g) => [unary('scale', g, s)]);
+}
+
+export function relu(x: Tensor): Tensor {
+  return record(unary('relu', x), 'relu', [x], (g) => [binary('relu_backward', x, g)]);
+}

@@ -1,0 +1,20 @@
+import { describe, it } from 'vitest';
+import { add, mul, relu, scale } from '../src/ops/elementwise.js';
+import { freshSeed, useEngine } from './helpers/gpu.js';
+import { checkOp } from './helpers/opcheck.js';
+import * as ref from './reference/elementwise.js';
+
+useEngine();
+const shapes = [[1], [7], [3, 5], [2, 3, 17, 5], [70001]];
+
+describe('elementwise ops match the float64 reference, forward and backward', () => {
+  for (const shape of shapes) {
+    it(`add/mul/scale/relu on [${shape}]`, async () => {
+      const seed = freshSeed();
+      await checkOp({ name: 'add', shapes: [shape, shape], gpu: ([a, b]) => add(a, b), ref: ref.add, refVjp: ref.addVjp, seed });
+      await checkOp({ name: 'mul', shapes: [shape, shape], gpu: ([a, b]) => mul(a, b), ref: ref.mul, refVjp: ref.mulVjp, seed });
+      await checkOp({ name: 'scale', shapes: [shape], gpu: ([x]) => scale(x, -2.5), ref: ref.scale(-2.5), refVjp: ref.scaleVjp(-2.5), seed });
+      await checkOp({ name: 'relu', shapes: [shape], gpu: ([x]) => relu(x), ref: ref.relu, refVjp: ref.reluVjp, seed });
+    });
+  }
+});
