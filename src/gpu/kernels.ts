@@ -22,6 +22,23 @@ export interface Bindable {
   readonly byteLength: number;
 }
 
+function readShader(name: string): string {
+  try {
+    return readFileSync(`${SHADER_DIR}${name}.wgsl`, 'utf8');
+  } catch {
+    throw new Error(`kernel source missing: ${SHADER_DIR}${name}.wgsl`);
+  }
+}
+
+/** WGSL has no includes: a line `#include <name>` is replaced by shaders/<name>.wgsl, once. */
+export function loadWgsl(name: string, included = new Set<string>()): string {
+  return readShader(name).replace(/^#include <([\w-]+)>$/gm, (_, dep: string) => {
+    if (included.has(dep)) return '';
+    included.add(dep);
+    return loadWgsl(dep, included);
+  });
+}
+
 export function kernelLabel(spec: KernelSpec): string {
   const c = spec.constants;
   const args = c ? Object.keys(c).sort().map((k) => `${k}=${c[k]}`).join(',') : '';
@@ -41,13 +58,7 @@ export class KernelCache {
   private module(shader: string): GPUShaderModule {
     let m = this.modules.get(shader);
     if (!m) {
-      let code: string;
-      try {
-        code = readFileSync(`${SHADER_DIR}${shader}.wgsl`, 'utf8');
-      } catch {
-        throw new Error(`kernel source missing: ${SHADER_DIR}${shader}.wgsl`);
-      }
-      m = this.device.createShaderModule({ code, label: shader });
+      m = this.device.createShaderModule({ code: loadWgsl(shader), label: shader });
       this.modules.set(shader, m);
     }
     return m;
