@@ -45,3 +45,10 @@ fn relu_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
   let i = index(gid, nwg);
   if (i < arrayLength(&out)) { out[i] = select(0.0, b[i], a[i] > 0.0); }
 }
+
+// In place, no gradient: y += a (accumulating epoch sums on the GPU).
+@compute @workgroup_size(WG)
+fn accumulate(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = index(gid, nwg);
+  if (i < arrayLength(&y)) { y[i] = y[i] + a[i]; }
+}

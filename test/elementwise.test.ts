@@ -1,6 +1,7 @@
-import { describe, it } from 'vitest';
-import { add, mul, relu, scale } from '../src/ops/elementwise.js';
-import { freshSeed, useEngine } from './helpers/gpu.js';
+import { describe, expect, it } from 'vitest';
+import { add, addInPlace, mul, relu, scale } from '../src/ops/elementwise.js';
+import { Tensor } from '../src/tensor.js';
+import { f32, freshSeed, randomArray, relError, useEngine } from './helpers/gpu.js';
 import { checkOp } from './helpers/opcheck.js';
 import * as ref from './reference/elementwise.js';
 
@@ -17,4 +18,16 @@ describe('elementwise ops match the float64 reference, forward and backward', ()
       await checkOp({ name: 'relu', shapes: [shape], gpu: ([x]) => relu(x), ref: ref.relu, refVjp: ref.reluVjp, seed });
     });
   }
+});
+
+describe('addInPlace', () => {
+  it('accumulates into the target without autograd', async () => {
+    const seed = freshSeed();
+    const [t, x] = [f32(randomArray(1001, seed)), f32(randomArray(1001, seed + 1))];
+    const target = Tensor.from(t);
+    addInPlace(target, Tensor.from(x));
+    addInPlace(target, Tensor.from(x));
+    const want = ref.accumulate([ref.accumulate([t, x]), x]);
+    expect(relError(await target.read(), want), `seed ${seed}`).toBeLessThan(1e-6);
+  });
 });

@@ -44,3 +44,9 @@ export function scale(x: Tensor, s: number): Tensor {
 export function relu(x: Tensor): Tensor {
   return record(unary('relu', x), 'relu', [x], (g) => [binary('relu_backward', x, g)]);
 }
+
+/** target += x in place, outside autograd (epoch loss sums and other GPU-side accumulators). */
+export function addInPlace(target: Tensor, x: Tensor): void {
+  sameShape('addInPlace', target, x);
+  engine().run({ shader: 'elementwise', entry: 'accumulate' }, [x, target], grid1d(Math.ceil(x.size / WG)));
+}

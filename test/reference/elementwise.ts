@@ -10,3 +10,5 @@ export const scaleVjp = (s: number) => (_: Float64Array[], g: Float64Array) => [
 
 export const relu = ([x]: Float64Array[]) => x.map((v) => Math.max(v, 0));
 export const reluVjp = ([x]: Float64Array[], g: Float64Array) => [g.map((v, i) => (x[i] > 0 ? v : 0))];
+
+export const accumulate = ([target, x]: Float64Array[]) => target.map((v, i) => v + x[i]);
