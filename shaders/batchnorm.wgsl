@@ -1,0 +1,171 @@
+// Batch normalisation over NCHW tensors (channel c, n = N·HW values per channel).
+// Training: `stats` computes each channel's batch mean and biased variance in one pass and
+// updates the running statistics in place; `apply` normalises. Backward: `reduce` sums ∂y and
+// ∂y·x̂ per channel (= ∂bias, ∂weight), `dx_train` applies the formula through the batch
+// statistics, `dx_eval` the affine one. One workgroup per channel for the reductions: they need
+// a single barrier tree at the end, which even software Vulkan runs cheaply.
+override C: u32;
+override HW: u32;
+override NB: u32;
+override EPS: f32 = 1e-5;
+override MOMENTUM: f32 = 0.1;
+// Inference mode: the statistics bindings hold running mean and variance, not mean and 1/σ.
+override EVAL: bool = false;
+const WG: u32 = 64u;
+const WG_EW: u32 = 256u;
+
+// stats
+@group(0) @binding(0) var<storage, read> sx: array<f32>;
+@group(0) @binding(1) var<storage, read_write> s_mean: array<f32>;
+@group(0) @binding(2) var<storage, read_write> s_invstd: array<f32>;
+@group(0) @binding(3) var<storage, read_write> s_running_mean: array<f32>;
+@group(0) @binding(4) var<storage, read_write> s_running_var: array<f32>;
+
+// apply
+@group(0) @binding(0) var<storage, read> ax: array<f32>;
+@group(0) @binding(1) var<storage, read> a_weight: array<f32>;
+@group(0) @binding(2) var<storage, read> a_bias: array<f32>;
+@group(0) @binding(3) var<storage, read> a_stat_a: array<f32>;
+@group(0) @binding(4) var<storage, read> a_stat_b: array<f32>;
+@group(0) @binding(5) var<storage, read_write> a_y: array<f32>;
+
+// reduce
+@group(0) @binding(0) var<storage, read> rx: array<f32>;
+@group(0) @binding(1) var<storage, read> r_g: array<f32>;
+@group(0) @binding(2) var<storage, read> r_stat_a: array<f32>;
+@group(0) @binding(3) var<storage, read> r_stat_b: array<f32>;
+@group(0) @binding(4) var<storage, read_write> r_dweight: array<f32>;
+@group(0) @binding(5) var<storage, read_write> r_dbias: array<f32>;
+
+// dx_train
+@group(0) @binding(0) var<storage, read> tx: array<f32>;
+@group(0) @binding(1) var<storage, read> t_g: array<f32>;
+@group(0) @binding(2) var<storage, read> t_weight: array<f32>;
+@group(0) @binding(3) var<storage, read> t_mean: array<f32>;
+@group(0) @binding(4) var<storage, read> t_invstd: array<f32>;
+@group(0) @binding(5) var<storage, read> t_sum_gxhat: array<f32>;
+@group(0) @binding(6) var<storage, read> t_sum_g: array<f32>;
+@group(0) @binding(7) var<storage, read_write> t_dx: array<f32>;
+
+// dx_eval
+@group(0) @binding(0) var<storage, read> e_g: array<f32>;
+@group(0) @binding(1) var<storage, read> e_weight: array<f32>;
+@group(0) @binding(2) var<storage, read> e_running_var: array<f32>;
+@group(0) @binding(3) var<storage, read_write> e_dx: array<f32>;
+
+var<workgroup> part_a: array<f32, WG>;
+var<workgroup> part_b: array<f32, WG>;
+var<workgroup> part_n: array<f32, WG>;
+
+// Index of the i-th value (0 ≤ i < NB·HW) of channel c.
+fn at(c: u32, i: u32) -> u32 { return (i / HW) * C * HW + c * HW + i % HW; }
+
+fn flat(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG_EW; }
+
+// Welford/Chan in two levels: each thread sums its values shifted by one sample of the channel
+// (so Σd² − (Σd)²/k does not cancel when |mean| ≫ σ) and turns them into (count, mean, M2); the
+// workgroup then merges those triples pairwise with Chan et al.'s formula.
+@compute @workgroup_size(WG)
+fn stats(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
+  let c = wid.x;
+  let n = NB * HW;
+  let shift = sx[c * HW];
+  var s = 0.0;
+  var ss = 0.0;
+  for (var i = t; i < n; i += WG) {
+    let d = sx[at(c, i)] - shift;
+    s += d;
+    ss += d * d;
+  }
+  let k = f32((n - min(t, n) + WG - 1u) / WG);
+  let md = select(0.0, s / k, k > 0.0);
+  part_n[t] = k;
+  part_a[t] = shift + md;
+  part_b[t] = max(ss - s * md, 0.0);
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (t < stride) {
+      let na = part_n[t];
+      let nb = part_n[t + stride];
+      let nab = na + nb;
+      if (nb > 0.0) {
+        let delta = part_a[t + stride] - part_a[t];
+        part_a[t] += delta * (nb / nab);
+        part_b[t] += part_b[t + stride] + delta * delta * (na * nb / nab);
+        part_n[t] = nab;
+      }
+    }
+    workgroupBarrier();
+  }
+  if (t == 0u) {
+    let mean = part_a[0];
+    let variance = part_b[0] / f32(n);
+    s_mean[c] = mean;
+    s_invstd[c] = inverseSqrt(variance + EPS);
+    // PyTorch: running stats move towards the batch mean and the unbiased variance.
+    s_running_mean[c] = (1.0 - MOMENTUM) * s_running_mean[c] + MOMENTUM * mean;
+    s_running_var[c] = (1.0 - MOMENTUM) * s_running_var[c] + MOMENTUM * variance * (f32(n) / f32(n - 1u));
+  }
+}
+
+fn inv_std(b: f32) -> f32 { return select(b, inverseSqrt(b + EPS), EVAL); }
+
+@compute @workgroup_size(WG_EW)
+fn apply(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = flat(gid, nwg);
+  if (i >= arrayLength(&a_y)) { return; }
+  let c = (i / HW) % C;
+  a_y[i] = (ax[i] - a_stat_a[c]) * inv_std(a_stat_b[c]) * a_weight[c] + a_bias[c];
+}
+
+// Per channel: ∂bias = Σ g, ∂weight = Σ g·x̂, summed per thread then as a tree.
+@compute @workgroup_size(WG)
+fn reduce(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
+  let c = wid.x;
+  let n = NB * HW;
+  let mean = r_stat_a[c];
+  let inv = inv_std(r_stat_b[c]);
+  var sg = 0.0;
+  var sgx = 0.0;
+  for (var i = t; i < n; i += WG) {
+    let j = at(c, i);
+    let g = r_g[j];
+    sg += g;
+    sgx += g * (rx[j] - mean) * inv;
+  }
+  part_a[t] = sg;
+  part_b[t] = sgx;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (t < stride) {
+      part_a[t] += part_a[t + stride];
+      part_b[t] += part_b[t + stride];
+    }
+    workgroupBarrier();
+  }
+  if (t == 0u) {
+    r_dbias[c] = part_a[0];
+    r_dweight[c] = part_b[0];
+  }
+}
+
+// ∂x = w·σ⁻¹·(g − (Σg + x̂·Σg·x̂)/n): the gradient through the batch mean and variance.
+@compute @workgroup_size(WG_EW)
+fn dx_train(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = flat(gid, nwg);
+  if (i >= arrayLength(&t_dx)) { return; }
+  let c = (i / HW) % C;
+  let inv = t_invstd[c];
+  let xhat = (tx[i] - t_mean[c]) * inv;
+  let n = f32(NB * HW);
+  t_dx[i] = t_weight[c] * inv * (t_g[i] - (t_sum_g[c] + xhat * t_sum_gxhat[c]) / n);
+}
+
+// Inference mode: y is affine in x, ∂x = g·w/√(running_var + ε).
+@compute @workgroup_size(WG_EW)
+fn dx_eval(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = flat(gid, nwg);
+  if (i >= arrayLength(&e_dx)) { return; }
+  let c = (i / HW) % C;
+  e_dx[i] = e_g[i] * e_weight[c] * inverseSqrt(e_running_var[c] + EPS);
+}

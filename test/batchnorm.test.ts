@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { backward } from '../src/autograd.js';
+import { engine } from '../src/gpu/engine.js';
+import { batchNorm1d, batchNorm2d } from '../src/ops/batchnorm.js';
+import { Tensor, tidy } from '../src/tensor.js';
+import { f32, freshSeed, randomArray, relError, useEngine } from './helpers/gpu.js';
+import { checkOp } from './helpers/opcheck.js';
+import * as ref from './reference/batchnorm.js';
+
+useEngine();
+
+// Awkward shapes (batch 1 with N·H·W > 1, channels 3, 5, 17, odd H and W), then the real
+// ResNet-32 and Fashion-MNIST CNN batch-norm inputs at batch 2.
+const shapes = [
+  [1, 3, 5, 7],
+  [2, 5, 3, 3],
+  [3, 17, 1, 1],
+  [1, 17, 9, 11],
+  [4, 5, 7, 1],
+  [2, 16, 32, 32],
+  [2, 32, 16, 16],
+  [2, 64, 8, 8],
+  [2, 32, 28, 28],
+  [2, 64, 14, 14],
+];
+const bnShape = ([n, c, ...rest]: number[]): ref.BnShape => ({ n, c, hw: rest.reduce((a, b) => a * b, 1) });
+
+function randomRunning(c: number, seed: number): { mean: Float64Array; variance: Float64Array } {
+  return { mean: f32(randomArray(c, seed, -0.5, 0.5)), variance: f32(randomArray(c, seed + 1, 0.2, 2)) };
+}
+
+const countKernel = (prefix: string) =>
+  [...engine().stats.dispatchesByKernel].filter(([k]) => k.startsWith(prefix)).reduce((s, [, v]) => s + v, 0);
+
+describe('batchNorm2d matches the float64 reference, forward and backward', () => {
+  for (const shape of shapes) {
+    const c = shape[1];
+    it(`training mode on [${shape}]`, async () => {
+      const s = bnShape(shape);
+      await checkOp({
+        name: 'batchNorm2d train',
+        shapes: [shape, [c], [c]],
+        gpu: ([x, w, b]) => batchNorm2d(x, w, b, Tensor.zeros([c]), Tensor.full([c], 1), { training: true }),
+        ref: ref.trainForward(s),
+        refVjp: ref.trainVjp(s),
+        seed: freshSeed(),
+      });
+    });
+
+    it(`inference mode on [${shape}]`, async () => {
+      const s = bnShape(shape);
+      const seed = freshSeed();
+      const { mean, variance } = randomRunning(c, seed + 55);
+      await checkOp({
+        name: 'batchNorm2d eval',
+        shapes: [shape, [c], [c]],
+        gpu: ([x, w, b]) => batchNorm2d(x, w, b, Tensor.from(mean), Tensor.from(variance), { training: false }),
+        ref: ref.evalForward(s, mean, variance),
+        refVjp: ref.evalVjp(s, mean, variance),
+        seed,
+      });
+    });
+  }
+
+  it('normalises accurately when |mean| ≫ σ (one-pass statistics do not cancel)', async () => {
+    const shape = [4, 5, 9, 7];
+    const s = bnShape(shape);
+    await checkOp({
+      name: 'batchNorm2d offset',
+      shapes: [shape, [5], [5]],
+      gpu: ([x, w, b]) => batchNorm2d(x, w, b, Tensor.zeros([5]), Tensor.full([5], 1), { training: true }),
+      ref: ref.trainForward(s),
+      seed: freshSeed(),
+      range: [300, 301],
+    });
+  });
+
+  it('batchNorm1d on [N, C] and [N, C, L]', async () => {
+    for (const shape of [[5, 17], [1, 3, 7]]) {
+      const s = bnShape(shape);
+      const c = shape[1];
+      await checkOp({
+        name: 'batchNorm1d train',
+        shapes: [shape, [c], [c]],
+        gpu: ([x, w, b]) => batchNorm1d(x, w, b, Tensor.zeros([c]), Tensor.full([c], 1), { training: true }),
+        ref: ref.trainForward(s),
+        refVjp: ref.trainVjp(s),
+        seed: freshSeed(),
+      });
+    }
+  });
+});
+
+describe('batchNorm2d running statistics and dispatches', () => {
+  it('updates running mean and unbiased variance in place over two steps, as PyTorch', async () => {
+    const shape = [3, 5, 7, 9];
+    const s = bnShape(shape);
+    const seed = freshSeed();
+    const start = randomRunning(5, seed);
+    const runningMean = Tensor.from(start.mean);
+    const runningVar = Tensor.from(start.variance);
+    const want = { mean: start.mean.slice(), variance: start.variance.slice() };
+    const weight = Tensor.full([5], 1);
+    const bias = Tensor.zeros([5]);
+    for (let step = 0; step < 2; step++) {
+      const x = f32(randomArray(shape.reduce((a, b) => a * b), seed + 10 + step, -1 + step, 2 + step));
+      tidy(() => batchNorm2d(Tensor.from(x, shape), weight, bias, runningMean, runningVar, { training: true }));
+      ref.updateRunning(s, x, want.mean, want.variance);
+    }
+    expect(relError(await runningMean.read(), want.mean), `running mean, seed=${seed}`).toBeLessThan(1e-5);
+    expect(relError(await runningVar.read(), want.variance), `running var, seed=${seed}`).toBeLessThan(1e-5);
+    // Inference mode reads them and leaves them alone.
+    tidy(() => batchNorm2d(Tensor.from(randomArray(s.n * s.c * s.hw, seed), shape), weight, bias, runningMean, runningVar, { training: false }));
+    expect(relError(await runningVar.read(), want.variance)).toBeLessThan(1e-5);
+    [runningMean, runningVar, weight, bias].forEach((t) => t.dispose());
+  });
+
+  it('inference mode with ∂x alone (the attack) runs no weight/bias-gradient kernel', async () => {
+    const shape = [2, 16, 8, 8];
+    const seed = freshSeed();
+    const { mean, variance } = randomRunning(16, seed);
+    const before = { reduce: countKernel('batchnorm.reduce'), dx: countKernel('batchnorm.dx_eval') };
+    await checkOp({
+      name: 'batchNorm2d eval ∂x only',
+      shapes: [shape, [16], [16]],
+      gpu: ([x, w, b]) => batchNorm2d(x, w, b, Tensor.from(mean), Tensor.from(variance), { training: false }),
+      ref: ref.evalForward(bnShape(shape), mean, variance),
+      refVjp: ref.evalVjp(bnShape(shape), mean, variance),
+      differentiable: [0],
+      seed,
+    });
+    expect(countKernel('batchnorm.reduce') - before.reduce).toBe(0);
+    expect(countKernel('batchnorm.dx_eval') - before.dx).toBe(1);
+  });
+
+  it('training forward and backward take two batch-norm dispatches each', () => {
+    const shape = [2, 5, 3, 3];
+    tidy(() => {
+      const x = Tensor.from(randomArray(90, 1), shape);
+      const w = Tensor.full([5], 1);
+      x.requiresGrad = w.requiresGrad = true;
+      const start = countKernel('batchnorm.');
+      const y = batchNorm2d(x, w, Tensor.zeros([5]), Tensor.zeros([5]), Tensor.full([5], 1), { training: true });
+      expect(countKernel('batchnorm.') - start).toBe(2);
+      backward(y, { grad: Tensor.from(randomArray(90, 2), shape), inputs: [x, w] });
+      expect(countKernel('batchnorm.') - start).toBe(4);
+    });
+  });
+
+  it('rejects training with one value per channel, as PyTorch', () => {
+    tidy(() => {
+      const x = Tensor.zeros([1, 3, 1, 1]);
+      expect(() => batchNorm2d(x, Tensor.zeros([3]), Tensor.zeros([3]), Tensor.zeros([3]), Tensor.zeros([3]), { training: true })).toThrow(/more than one value/);
+    });
+  });
+});
