@@ -8,4 +8,5 @@ export const RngStream = {
   dropout: 5,
   pgdRandomStart: 6,
   init: 7,
+  tuner: 8,
 } as const;
