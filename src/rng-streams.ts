@@ -9,4 +9,5 @@ export const RngStream = {
   pgdRandomStart: 6,
   init: 7,
   tuner: 8,
+  benchInputs: 9,
 } as const;
