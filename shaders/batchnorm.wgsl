@@ -11,6 +11,9 @@ override EPS: f32 = 1e-5;
 override MOMENTUM: f32 = 0.1;
 // Inference mode: the statistics bindings hold running mean and variance, not mean and 1/σ.
 override EVAL: bool = false;
+// Consecutive values one invocation handles (HW % VEC == 0, so they share a channel): 4 runs
+// ~2.5× faster than 1 on lavapipe (less index arithmetic per value).
+override VEC: u32 = 1u;
 const WG: u32 = 64u;
 const WG_EW: u32 = 256u;
 
@@ -60,7 +63,8 @@ var<workgroup> part_n: array<f32, WG>;
 // Index of the i-th value (0 ≤ i < NB·HW) of channel c.
 fn at(c: u32, i: u32) -> u32 { return (i / HW) * C * HW + c * HW + i % HW; }
 
-fn flat(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG_EW; }
+// First of the VEC values of an elementwise invocation.
+fn flat(gid: vec3u, nwg: vec3u) -> u32 { return (gid.x + gid.y * nwg.x * WG_EW) * VEC; }
 
 // Welford/Chan in two levels: each thread sums its values shifted by one sample of the channel
 // (so Σd² − (Σd)²/k does not cancel when |mean| ≫ σ) and turns them into (count, mean, M2); the
@@ -72,12 +76,16 @@ fn stats(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: 
   let shift = sx[c * HW];
   var s = 0.0;
   var ss = 0.0;
-  for (var i = t; i < n; i += WG) {
-    let d = sx[at(c, i)] - shift;
-    s += d;
-    ss += d * d;
+  let runs = n / VEC;
+  for (var r = t; r < runs; r += WG) {
+    let j = at(c, r * VEC);
+    for (var v = 0u; v < VEC; v++) {
+      let d = sx[j + v] - shift;
+      s += d;
+      ss += d * d;
+    }
   }
-  let k = f32((n - min(t, n) + WG - 1u) / WG);
+  let k = f32((runs - min(t, runs) + WG - 1u) / WG * VEC);
   let md = select(0.0, s / k, k > 0.0);
   part_n[t] = k;
   part_a[t] = shift + md;
@@ -115,7 +123,11 @@ fn apply(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
   let i = flat(gid, nwg);
   if (i >= arrayLength(&a_y)) { return; }
   let c = (i / HW) % C;
-  a_y[i] = (ax[i] - a_stat_a[c]) * inv_std(a_stat_b[c]) * a_weight[c] + a_bias[c];
+  let mean = a_stat_a[c];
+  let scale = inv_std(a_stat_b[c]) * a_weight[c];
+  let bias = a_bias[c];
+  // (x − mean)·scale, not x·scale − mean·scale: the latter cancels when |mean| ≫ σ.
+  for (var v = 0u; v < VEC; v++) { a_y[i + v] = (ax[i + v] - mean) * scale + bias; }
 }
 
 // Per channel: ∂bias = Σ g, ∂weight = Σ g·x̂, summed per thread then as a tree.
@@ -127,12 +139,15 @@ fn reduce(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t:
   let inv = inv_std(r_stat_b[c]);
   var sg = 0.0;
   var sgx = 0.0;
-  for (var i = t; i < n; i += WG) {
-    let j = at(c, i);
-    let g = r_g[j];
-    sg += g;
-    sgx += g * (rx[j] - mean) * inv;
+  for (var r = t; r < n / VEC; r += WG) {
+    let j = at(c, r * VEC);
+    for (var v = 0u; v < VEC; v++) {
+      let g = r_g[j + v];
+      sg += g;
+      sgx += g * (rx[j + v] - mean);
+    }
   }
+  sgx *= inv;
   part_a[t] = sg;
   part_b[t] = sgx;
   workgroupBarrier();
@@ -156,9 +171,14 @@ fn dx_train(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   if (i >= arrayLength(&t_dx)) { return; }
   let c = (i / HW) % C;
   let inv = t_invstd[c];
-  let xhat = (tx[i] - t_mean[c]) * inv;
   let n = f32(NB * HW);
-  t_dx[i] = t_weight[c] * inv * (t_g[i] - (t_sum_g[c] + xhat * t_sum_gxhat[c]) / n);
+  let scale = t_weight[c] * inv;
+  let mean_g = t_sum_g[c] / n;
+  let mean_gxhat = t_sum_gxhat[c] / n;
+  for (var v = 0u; v < VEC; v++) {
+    let xhat = (tx[i + v] - t_mean[c]) * inv;
+    t_dx[i + v] = scale * (t_g[i + v] - mean_g - xhat * mean_gxhat);
+  }
 }
 
 // Inference mode: y is affine in x, ∂x = g·w/√(running_var + ε).
@@ -167,5 +187,7 @@ fn dx_eval(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   let i = flat(gid, nwg);
   if (i >= arrayLength(&e_dx)) { return; }
   let c = (i / HW) % C;
-  e_dx[i] = e_g[i] * e_weight[c] * inverseSqrt(e_running_var[c] + EPS);
+  let scale = e_weight[c] * inverseSqrt(e_running_var[c] + EPS);
+  for (var v = 0u; v < VEC; v++) { e_dx[i + v] = e_g[i + v] * scale; }
 }
+

@@ -26,8 +26,9 @@ function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor,
     if (t.shape.length !== 1 || t.shape[0] !== c) throw new Error(`batchNorm: ${name} has shape [${t.shape.join(', ')}], expected [${c}]`);
   }
   const { training, momentum = 0.1, eps = 1e-5 } = options;
-  const shape = { C: c, HW: hw };
-  const ew = grid1d(Math.ceil(x.size / WG_EW));
+  const vec = hw % 4 === 0 ? 4 : hw % 2 === 0 ? 2 : 1;
+  const shape = { C: c, HW: hw, VEC: vec };
+  const ew = grid1d(Math.ceil(x.size / vec / WG_EW));
   const y = Tensor.empty(x.shape);
 
   if (!training) {
