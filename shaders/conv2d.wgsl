@@ -1,0 +1,212 @@
+// conv2d in NCHW with PyTorch's weight layout [K, C, R, S]: forward, input gradient (dgrad),
+// weight gradient (wgrad, split over rows of the output and summed by `sum_splits`) and bias
+// gradient. Two families of each pass:
+//   *_blocked: each invocation keeps a 4-channel × 4-pixel block in registers and reads a row
+//     segment of the image once for every kernel tap; no workgroup memory (lavapipe runs
+//     barriers badly). Channel blocks come from workgroup_id, so weight (and, in wgrad, gradient)
+//     addresses are uniform across the workgroup.
+//   *_tiled: implicit GEMM in workgroup-memory tiles (TM × TN outputs, TK deep), each invocation
+//     a 4 × 4 block of the tile; what real GPUs run well.
+// Shapes are override constants (one pipeline per layer shape).
+override NB: u32 = 1u; // batch
+override C: u32 = 1u; // input channels
+override H: u32 = 1u;
+override W: u32 = 1u;
+override K: u32 = 1u; // output channels
+override R: u32 = 1u; // kernel height
+override S: u32 = 1u; // kernel width
+override ST: u32 = 1u; // stride
+override P: u32 = 0u; // padding
+override HO: u32 = 1u;
+override WO: u32 = 1u;
+override HAS_BIAS: bool = false;
+override SPLIT_ROWS: u32 = 1u; // wgrad: output rows (n, oy) summed by one split
+override SPLITS: u32 = 1u; // wgrad: number of splits
+
+const WG = 64u;
+// Longest row segment one blocked invocation reads per tap row (checked by src/ops/conv.ts).
+const SPAN = 16u;
+
+// Each entry point uses its own names; names that share a binding never meet in one entry point.
+@group(0) @binding(0) var<storage, read> x: array<f32>; // fwd, wgrad
+@group(0) @binding(0) var<storage, read> dy: array<f32>; // dgrad, bias_grad
+@group(0) @binding(0) var<storage, read> parts: array<f32>; // sum_splits
+@group(0) @binding(1) var<storage, read> w: array<f32>; // fwd, dgrad
+@group(0) @binding(1) var<storage, read> dyw: array<f32>; // wgrad: the output gradient
+@group(0) @binding(1) var<storage, read_write> dw: array<f32>; // sum_splits
+@group(0) @binding(1) var<storage, read_write> db: array<f32>; // bias_grad
+@group(0) @binding(2) var<storage, read> bias: array<f32>; // fwd
+@group(0) @binding(2) var<storage, read_write> dx: array<f32>; // dgrad
+@group(0) @binding(2) var<storage, read_write> dw_parts: array<f32>; // wgrad: [SPLITS, K, C, R, S]
+@group(0) @binding(3) var<storage, read_write> y: array<f32>; // fwd
+
+fn flat(gid: vec3u, nwg: vec3u, wg: u32) -> u32 { return gid.x + gid.y * nwg.x * wg; }
+
+fn xat(row: u32, ix: i32) -> f32 {
+  return select(0.0, x[row + u32(clamp(ix, 0, i32(W) - 1))], ix >= 0 && ix < i32(W));
+}
+
+// Row offsets of four weight rows, clamped so a partial channel block reads valid memory.
+fn rows4(first: u32, count: u32, stride: u32) -> vec4u {
+  let last = count - 1u;
+  return vec4u(min(first, last), min(first + 1u, last), min(first + 2u, last), min(first + 3u, last)) * stride;
+}
+
+// ---- forward, register-blocked: 4 output channels (workgroup_id.z) × 4 pixels of one row ----
+@compute @workgroup_size(WG)
+fn fwd_blocked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let blocks = (WO + 3u) / 4u;
+  let pb = flat(gid, nwg, WG);
+  if (pb >= NB * HO * blocks) { return; }
+  let ox0 = (pb % blocks) * 4u;
+  let oy = (pb / blocks) % HO;
+  let n = pb / blocks / HO;
+  let co0 = gid.z * 4u;
+  let wrow = rows4(co0, K, C * R * S);
+  let ix0 = i32(ox0 * ST) - i32(P);
+  var acc: array<vec4f, 4>; // acc[pixel][channel]
+  for (var ci = 0u; ci < C; ci++) {
+    for (var ky = 0u; ky < R; ky++) {
+      let iy = i32(oy * ST + ky) - i32(P);
+      if (iy < 0 || iy >= i32(H)) { continue; }
+      let xrow = ((n * C + ci) * H + u32(iy)) * W;
+      var xs: array<f32, SPAN>;
+      for (var t = 0u; t < 3u * ST + S; t++) { xs[t] = xat(xrow, ix0 + i32(t)); }
+      let wt = (ci * R + ky) * S;
+      for (var kx = 0u; kx < S; kx++) {
+        let wv = vec4f(w[wrow.x + wt + kx], w[wrow.y + wt + kx], w[wrow.z + wt + kx], w[wrow.w + wt + kx]);
+        for (var j = 0u; j < 4u; j++) { acc[j] += wv * xs[j * ST + kx]; }
+      }
+    }
+  }
+  store_y(n, oy, co0, ox0, acc);
+}
+
+fn store_y(n: u32, oy: u32, co0: u32, ox0: u32, acc: array<vec4f, 4>) {
+  for (var i = 0u; i < 4u; i++) {
+    let co = co0 + i;
+    if (co >= K) { break; }
+    var b = 0.0;
+    if (HAS_BIAS) { b = bias[co]; }
+    let row = ((n * K + co) * HO + oy) * WO;
+    for (var j = 0u; j < 4u; j++) {
+      if (ox0 + j < WO) { y[row + ox0 + j] = acc[j][i] + b; }
+    }
+  }
+}
+
+// ---- input gradient, register-blocked: 4 input channels × 4 pixels ix0 + ST·j of one row ----
+// The pixels share a residue r = ix0 mod ST (workgroup_id.z = channel block · ST + r), so with
+// stride 2 every pixel of the block takes the same kernel taps, and the tap test is uniform.
+@compute @workgroup_size(WG)
+fn dgrad_blocked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let blocks = ((W + ST - 1u) / ST + 3u) / 4u;
+  let pb = flat(gid, nwg, WG);
+  if (pb >= NB * H * blocks) { return; }
+  let r = gid.z % ST;
+  let ci0 = (gid.z / ST) * 4u;
+  let ix0 = r + ST * 4u * (pb % blocks);
+  let iy = (pb / blocks) % H;
+  let n = pb / blocks / H;
+  let wcol = rows4(ci0, C, R * S);
+  // Tap kx of pixel j reads dy column j + (ix0 + P − kx) / ST; lo is the first any tap reads.
+  let base = ix0 + P;
+  let lo = i32((base + ST * S - (S - 1u)) / ST) - i32(S);
+  var acc: array<vec4f, 4>; // acc[pixel][channel]
+  for (var co = 0u; co < K; co++) {
+    for (var ky = 0u; ky < R; ky++) {
+      let ty = i32(iy + P) - i32(ky);
+      if (ty < 0 || u32(ty) % ST != 0u || u32(ty) / ST >= HO) { continue; }
+      let grow = ((n * K + co) * HO + u32(ty) / ST) * WO;
+      var ds: array<f32, SPAN>;
+      for (var t = 0u; t < 5u + (S - 1u) / ST; t++) {
+        let ox = lo + i32(t);
+        ds[t] = select(0.0, dy[grow + u32(clamp(ox, 0, i32(WO) - 1))], ox >= 0 && ox < i32(WO));
+      }
+      let wt = co * C * R * S + ky * S;
+      for (var kx = 0u; kx < S; kx++) {
+        if ((r + P + ST * S - kx) % ST != 0u) { continue; }
+        let off = i32((base + ST * S - kx) / ST) - i32(S) - lo;
+        let wv = vec4f(w[wt + wcol.x + kx], w[wt + wcol.y + kx], w[wt + wcol.z + kx], w[wt + wcol.w + kx]);
+        for (var j = 0; j < 4; j++) { acc[j] += wv * ds[off + j]; }
+      }
+    }
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let ci = ci0 + i;
+    if (ci >= C) { break; }
+    let row = ((n * C + ci) * H + iy) * W;
+    for (var j = 0u; j < 4u; j++) {
+      if (ix0 + ST * j < W) { dx[row + ix0 + ST * j] = acc[j][i]; }
+    }
+  }
+}
+
+// ---- weight gradient, register-blocked: one (ci, ky) per invocation, 4 output channels
+// (workgroup_id.y) × all S taps in registers, over SPLIT_ROWS output rows (workgroup_id.z) ----
+const MAX_S = 8u;
+@compute @workgroup_size(16)
+fn wgrad_blocked(@builtin(global_invocation_id) gid: vec3u) {
+  if (gid.x >= C * R) { return; }
+  let ci = gid.x / R;
+  let ky = gid.x % R;
+  let co0 = gid.y * 4u;
+  let grow4 = rows4(co0, K, HO * WO);
+  let row_end = min((gid.z + 1u) * SPLIT_ROWS, NB * HO);
+  var acc: array<vec4f, MAX_S>; // acc[kx][channel]
+  for (var row = gid.z * SPLIT_ROWS; row < row_end; row++) {
+    let n = row / HO;
+    let oy = row % HO;
+    let iy = i32(oy * ST + ky) - i32(P);
+    if (iy < 0 || iy >= i32(H)) { continue; }
+    let xrow = ((n * C + ci) * H + u32(iy)) * W;
+    let grow = n * K * HO * WO + oy * WO;
+    for (var ox0 = 0u; ox0 < WO; ox0 += 4u) {
+      var xs: array<f32, SPAN>;
+      let ix0 = i32(ox0 * ST) - i32(P);
+      for (var t = 0u; t < 3u * ST + S; t++) { xs[t] = xat(xrow, ix0 + i32(t)); }
+      for (var j = 0u; j < 4u; j++) {
+        let ox = min(ox0 + j, WO - 1u);
+        let g = select(vec4f(0.0), vec4f(dyw[grow + grow4.x + ox], dyw[grow + grow4.y + ox], dyw[grow + grow4.z + ox], dyw[grow + grow4.w + ox]), ox0 + j < WO);
+        for (var kx = 0u; kx < S; kx++) { acc[kx] += g * xs[j * ST + kx]; }
+      }
+    }
+  }
+  store_dw_part(gid.z, co0, (ci * R + ky) * S, S, acc);
+}
+
+// Writes taps col0 .. col0+count−1 of channels co0 .. co0+3 into split `split` of dw_parts.
+fn store_dw_part(split: u32, co0: u32, col0: u32, count: u32, acc: array<vec4f, MAX_S>) {
+  let crs = C * R * S;
+  for (var i = 0u; i < 4u; i++) {
+    let co = co0 + i;
+    if (co >= K) { break; }
+    for (var t = 0u; t < count; t++) { dw_parts[(split * K + co) * crs + col0 + t] = acc[t][i]; }
+  }
+}
+
+// dw[e] = Σ over splits of dw_parts[split, e], in split order.
+@compute @workgroup_size(WG)
+fn sum_splits(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let e = flat(gid, nwg, WG);
+  let n = arrayLength(&dw);
+  if (e >= n) { return; }
+  var s = 0.0;
+  for (var k = 0u; k < SPLITS; k++) { s += parts[k * n + e]; }
+  dw[e] = s;
+}
+
+// db[co] = Σ dy[n, co, :, :]: one workgroup per channel, a tree over its lanes at the end.
+var<workgroup> lane_sums: array<f32, WG>;
+@compute @workgroup_size(WG)
+fn bias_grad(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let plane = HO * WO;
+  var s = 0.0;
+  for (var i = lane; i < NB * plane; i += WG) { s += dy[((i / plane) * K + wid.x) * plane + i % plane]; }
+  lane_sums[lane] = s;
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    workgroupBarrier();
+    if (lane < half) { lane_sums[lane] += lane_sums[lane + half]; }
+  }
+  if (lane == 0u) { db[wid.x] = lane_sums[0]; }
+}

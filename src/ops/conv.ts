@@ -1,0 +1,176 @@
+// conv2d (NCHW, weights [Cout, Cin, KH, KW], PyTorch's output size) with input, weight and bias
+// gradients, each its own kernel in shaders/conv2d.wgsl. Every pass has a register-blocked and a
+// workgroup-tiled variant; unless the caller names one, the tuner picks per adapter and shape.
+import { record } from '../autograd.js';
+import { engine, grid1d } from '../gpu/engine.js';
+import { chooseVariant, registerTunable } from '../gpu/tuner.js';
+import { Tensor } from '../tensor.js';
+
+export type ConvVariant = 'blocked' | 'tiled';
+export type ConvPass = 'fwd' | 'dgrad' | 'wgrad';
+export const CONV_VARIANTS: readonly ConvVariant[] = ['blocked', 'tiled'];
+export const CONV_PASSES: readonly ConvPass[] = ['fwd', 'dgrad', 'wgrad'];
+/** What runs before tuning (and with AEGL_TUNE=0): the family lavapipe runs best. */
+const DEFAULT_VARIANT: ConvVariant = 'blocked';
+
+export interface ConvGeometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  k: number;
+  r: number;
+  s: number;
+  stride: number;
+  pad: number;
+  ho: number;
+  wo: number;
+}
+
+export interface Conv2dOptions {
+  stride?: number;
+  padding?: number;
+  /** Force one family for all three passes (tests, benchmarks); the tuner's choice otherwise. */
+  variant?: ConvVariant;
+}
+
+const WG = 64;
+/** Row segment a blocked invocation keeps per tap row: SPAN in shaders/conv2d.wgsl. */
+const SPAN = 16;
+/** Kernel widths the blocked weight gradient keeps in registers: MAX_S in the shader. */
+const MAX_S = 8;
+/** Tiled GEMM tile, as TM/TN/TK in the shader. */
+const TILE = 32;
+/** Weight gradient: output rows per split of the reduction; splits are summed by a second kernel. */
+const SPLIT_TARGET = 64;
+
+export function convGeometry(x: readonly number[], w: readonly number[], stride: number, pad: number): ConvGeometry {
+  const shapes = `x [${x.join(', ')}], w [${w.join(', ')}]`;
+  if (x.length !== 4 || w.length !== 4) throw new Error(`conv2d: expected 4-D x and w, got ${shapes}`);
+  if (x[1] !== w[1]) throw new Error(`conv2d: x has ${x[1]} channels, w expects ${w[1]} (${shapes})`);
+  if (!Number.isInteger(stride) || stride < 1 || !Number.isInteger(pad) || pad < 0) {
+    throw new Error(`conv2d: stride ${stride} and padding ${pad} must be integers ≥ 1 and ≥ 0`);
+  }
+  const [n, c, h, wd] = x;
+  const [k, , r, s] = w;
+  const ho = Math.floor((h + 2 * pad - r) / stride) + 1;
+  const wo = Math.floor((wd + 2 * pad - s) / stride) + 1;
+  if (ho < 1 || wo < 1) throw new Error(`conv2d: kernel larger than the padded input (${shapes}, padding ${pad})`);
+  if (3 * stride + s > SPAN || s > MAX_S) throw new Error(`conv2d: kernel width ${s} with stride ${stride} is not supported`);
+  return { n, c, h, w: wd, k, r, s, stride, pad, ho, wo };
+}
+
+/** Multiply-adds × 2 of one pass; the forward and both gradients cost the same. */
+export function convFlops(g: ConvGeometry): number {
+  return 2 * g.n * g.k * g.ho * g.wo * g.c * g.r * g.s;
+}
+
+/** The tuner's shape key, e.g. `128x16x32x32-k16x3x3-s1p1`, readable back by parseGeometryKey. */
+export function geometryKey(g: ConvGeometry): string {
+  return `${g.n}x${g.c}x${g.h}x${g.w}-k${g.k}x${g.r}x${g.s}-s${g.stride}p${g.pad}`;
+}
+
+export function parseGeometryKey(key: string): ConvGeometry {
+  const m = /^(\d+)x(\d+)x(\d+)x(\d+)-k(\d+)x(\d+)x(\d+)-s(\d+)p(\d+)$/.exec(key);
+  if (!m) throw new Error(`conv2d: bad shape key "${key}"`);
+  const [n, c, h, w, k, r, s, stride, pad] = m.slice(1).map(Number);
+  return convGeometry([n, c, h, w], [k, c, r, s], stride, pad);
+}
+
+function constants(g: ConvGeometry, extra: Record<string, number> = {}): Record<string, number> {
+  const { n, c, h, w, k, r, s, stride, pad, ho, wo } = g;
+  return { NB: n, C: c, H: h, W: w, K: k, R: r, S: s, ST: stride, P: pad, HO: ho, WO: wo, ...extra };
+}
+
+const blocks4 = (v: number) => Math.ceil(v / 4);
+
+export function convForward(g: ConvGeometry, x: Tensor, w: Tensor, b: Tensor | null, variant: ConvVariant): Tensor {
+  const y = Tensor.empty([g.n, g.k, g.ho, g.wo]);
+  const spec = { shader: 'conv2d', entry: `fwd_${variant}`, constants: constants(g, { HAS_BIAS: b ? 1 : 0 }) };
+  // Without a bias, w fills the bias slot: the binding must exist, and HAS_BIAS=0 never reads it.
+  const bindings = [x, w, b ?? w, y];
+  if (variant === 'blocked') {
+    const [gx, gy] = grid1d(Math.ceil((g.n * g.ho * blocks4(g.wo)) / WG));
+    engine().run(spec, bindings, [gx, gy, blocks4(g.k)]);
+  } else {
+    engine().run(spec, bindings, [Math.ceil((g.n * g.ho * g.wo) / TILE), Math.ceil(g.k / TILE)]);
+  }
+  return y;
+}
+
+export function convInputGrad(g: ConvGeometry, dy: Tensor, w: Tensor, variant: ConvVariant): Tensor {
+  const dx = Tensor.empty([g.n, g.c, g.h, g.w]);
+  const spec = { shader: 'conv2d', entry: `dgrad_${variant}`, constants: constants(g) };
+  if (variant === 'blocked') {
+    const [gx, gy] = grid1d(Math.ceil((g.n * g.h * blocks4(Math.ceil(g.w / g.stride))) / WG));
+    engine().run(spec, [dy, w, dx], [gx, gy, blocks4(g.c) * g.stride]);
+  } else {
+    engine().run(spec, [dy, w, dx], [Math.ceil((g.n * g.h * g.w) / TILE), Math.ceil(g.c / TILE)]);
+  }
+  return dx;
+}
+
+export function convWeightGrad(g: ConvGeometry, x: Tensor, dy: Tensor, variant: ConvVariant): Tensor {
+  const rows = g.n * g.ho;
+  const splitRows = Math.ceil(rows / Math.min(rows, SPLIT_TARGET));
+  const splits = Math.ceil(rows / splitRows);
+  const parts = Tensor.empty([splits, g.k, g.c, g.r, g.s]);
+  const spec = { shader: 'conv2d', entry: `wgrad_${variant}`, constants: constants(g, { SPLIT_ROWS: splitRows }) };
+  if (variant === 'blocked') {
+    engine().run(spec, [x, dy, parts], [Math.ceil((g.c * g.r) / 16), blocks4(g.k), splits]);
+  } else {
+    engine().run(spec, [x, dy, parts], [Math.ceil((g.c * g.r * g.s) / TILE), Math.ceil(g.k / TILE), splits]);
+  }
+  const dw = Tensor.empty([g.k, g.c, g.r, g.s]);
+  engine().run({ shader: 'conv2d', entry: 'sum_splits', constants: { SPLITS: splits } }, [parts, dw], grid1d(Math.ceil(dw.size / WG)));
+  // Back to the pool now: kernels recorded later in this submit run after the sum.
+  parts.dispose();
+  return dw;
+}
+
+export function convBiasGrad(g: ConvGeometry, dy: Tensor): Tensor {
+  const db = Tensor.empty([g.k]);
+  engine().run({ shader: 'conv2d', entry: 'bias_grad', constants: constants(g) }, [dy, db], [g.k]);
+  return db;
+}
+
+/** Records one pass of one variant (the tuner and the benchmark time these): a, b as the pass takes them. */
+export function runConvPass(pass: ConvPass, variant: ConvVariant, g: ConvGeometry, a: Tensor, b: Tensor): Tensor {
+  if (pass === 'fwd') return convForward(g, a, b, null, variant);
+  if (pass === 'dgrad') return convInputGrad(g, a, b, variant);
+  return convWeightGrad(g, a, b, variant);
+}
+
+/** Input shapes of one pass: fwd (x, w), dgrad (dy, w), wgrad (x, dy). */
+export function convPassShapes(pass: ConvPass, g: ConvGeometry): [number[], number[]] {
+  const x = [g.n, g.c, g.h, g.w];
+  const w = [g.k, g.c, g.r, g.s];
+  const dy = [g.n, g.k, g.ho, g.wo];
+  return pass === 'fwd' ? [x, w] : pass === 'dgrad' ? [dy, w] : [x, dy];
+}
+
+for (const pass of CONV_PASSES) {
+  registerTunable(`conv2d.${pass}`, CONV_VARIANTS, (key) => {
+    const g = parseGeometryKey(key);
+    return { inputs: convPassShapes(pass, g), run: (variant, [a, b]) => runConvPass(pass, variant as ConvVariant, g, a, b) };
+  });
+}
+
+/**
+ * conv2d(x [N, Cin, H, W], w [Cout, Cin, KH, KW], b [Cout] | null) → [N, Cout, Ho, Wo], as
+ * torch.nn.functional.conv2d with a square stride and padding. Backward runs the input-, weight-
+ * and bias-gradient kernels only for the parents that need them.
+ */
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  const g = convGeometry(x.shape, w.shape, options.stride ?? 1, options.padding ?? 0);
+  if (b && (b.shape.length !== 1 || b.shape[0] !== g.k)) throw new Error(`conv2d: bias [${b.shape.join(', ')}] for ${g.k} output channels`);
+  const key = geometryKey(g);
+  const pick = (pass: ConvPass): ConvVariant =>
+    options.variant ?? (chooseVariant(`conv2d.${pass}`, key, CONV_VARIANTS, DEFAULT_VARIANT) as ConvVariant);
+  const y = convForward(g, x, w, b, pick('fwd'));
+  return record(y, 'conv2d', b ? [x, w, b] : [x, w], (dy, needs) => [
+    needs[0] ? convInputGrad(g, dy, w, pick('dgrad')) : null,
+    needs[1] ? convWeightGrad(g, x, dy, pick('wgrad')) : null,
+    needs[2] ? convBiasGrad(g, dy) : null,
+  ]);
+}
