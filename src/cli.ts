@@ -45,4 +45,21 @@ program
     }),
   );
 
+program
+  .command('bench')
+  .description('microbenchmarks: device ceilings, every kernel variant on the model layer shapes, TF.js WebGPU peer')
+  .option('--filter <regex>', 'only kernels whose name matches (e.g. "conv2d|linear")')
+  .option('--quick', 'a small subset (about a minute)')
+  .option('--out <file>', 'JSON results (markdown next to it as .md); default runs/bench/<backend>-<date>.json')
+  .option('--no-tfjs', 'skip the TensorFlow.js WebGPU comparison')
+  .action(
+    action(async (opts: { filter?: string; quick?: boolean; out?: string; tfjs: boolean }) => {
+      // The suite lives in bench/*.ts: these hooks transpile it and point its ../src imports at dist.
+      const { register } = await import('node:module');
+      register('../bench/ts-hooks.mjs', import.meta.url);
+      const { runBench } = await import(new URL('../bench/main.ts', import.meta.url).href);
+      await runBench({ ...opts, adapter: adapterFlag() });
+    }),
+  );
+
 await program.parseAsync(process.argv);

@@ -65,9 +65,12 @@ export class Engine {
     }
   }
 
+  /** Timing hook (src/gpu/timer.ts): while set, every compute pass opened gets these timestamp writes. */
+  passTimestamps: (() => GPUComputePassTimestampWrites) | null = null;
+
   private openPass(): GPUComputePassEncoder {
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
-    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    if (!this.pass) this.pass = this.encoder.beginComputePass(this.passTimestamps ? { timestampWrites: this.passTimestamps() } : undefined);
     return this.pass;
   }
 

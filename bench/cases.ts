@@ -1,0 +1,264 @@
+// The registry of timed cases: every kernel and variant on the layer shapes of bench/shapes.ts,
+// forward and backward. An op module that is missing (or fails to load) becomes one row saying
+// so, rather than a guess.
+import { CONV_PASSES, CONV_VARIANTS, conv2d, convFlops, convGeometry, convPassShapes, geometryKey, runConvPass } from '../src/ops/conv.js';
+import { batchNorm2d } from '../src/ops/batchnorm.js';
+import { add, relu } from '../src/ops/elementwise.js';
+import { MATMUL_VARIANTS, linear } from '../src/ops/matmul.js';
+import { Tensor, tidy } from '../src/tensor.js';
+import { randomLabels, randomTensor } from './inputs.js';
+import { ACTIVATIONS, BATCH, CONV_SHAPES, LINEAR_SHAPES, numel, resnet32ParamShapes, shapeLabel, type ConvShape, type Net } from './shapes.js';
+
+/** Inputs made, and the function that records one run of the kernel on them. */
+export interface Prepared {
+  record(): void;
+  release(): void;
+}
+
+export interface BenchCase {
+  kernel: string;
+  net: Net | '-';
+  shape: string;
+  variant: string;
+  /** One run's FLOPs (compute-bound: judged against the matmul ceiling)… */
+  flops?: number;
+  /** …or the bytes it must at least read and write (memory-bound: judged against the copy ceiling). */
+  bytes?: number;
+  /** Where the tuner picks this kernel's variant: its kind and shape key… */
+  tuned?: { kind: string; key: string };
+  /** …and how a model would record it, so the tuner sees the shape (its chooseVariant call). */
+  touch?: () => void;
+  /** Part of `--quick`. */
+  quick?: boolean;
+  /** Makes the inputs, or says why the case cannot run. */
+  prepare: (() => Prepared) | string;
+}
+
+const F32 = 4;
+
+function forwardOf(inputs: Tensor[], op: (xs: Tensor[]) => Tensor): Prepared {
+  return { record: () => tidy(() => void op(inputs)), release: () => inputs.forEach((t) => t.dispose()) };
+}
+
+/**
+ * Records `op` once with the tape on, then each run records only the backward kernels that the
+ * gradients of `wanted` need (the node's `needs`, as backward() would pass them).
+ */
+function gradOf(inputs: Tensor[], wanted: Tensor[], op: (xs: Tensor[]) => Tensor): Prepared {
+  for (const t of wanted) t.requiresGrad = true;
+  const out = op(inputs);
+  const node = out.node;
+  if (!node) throw new Error(`no gradient recorded for ${out.shape}`);
+  const g = randomTensor(out.shape, 7);
+  const needs = node.parents.map((p) => wanted.includes(p));
+  // Tensors the op saved for its backward are not reachable from here; they stay allocated.
+  return { record: () => tidy(() => void node.backward(g, needs)), release: () => [...inputs, out, g].forEach((t) => t.dispose()) };
+}
+
+/** Input shape, output channels and stride: the same label for our rows and the TF.js peer's. */
+export const convShapeLabel = (s: ConvShape): string => `${shapeLabel(s.x)} → ${s.w[0]}${s.stride > 1 ? ` s${s.stride}` : ''}`;
+
+/** Records conv2d forward and both gradients once, as a model step does, leaving nothing allocated. */
+function touchConv(s: ConvShape): void {
+  tidy(() => {
+    const x = Tensor.zeros(s.x);
+    const w = Tensor.zeros(s.w);
+    x.requiresGrad = w.requiresGrad = true;
+    const y = conv2d(x, w, null, { stride: s.stride, padding: s.pad });
+    y.node!.backward(Tensor.zeros(y.shape), [true, true]);
+  });
+}
+
+function convCases(): BenchCase[] {
+  const cases: BenchCase[] = [];
+  for (const s of CONV_SHAPES) {
+    const g = convGeometry(s.x, s.w, s.stride, s.pad);
+    for (const pass of CONV_PASSES) {
+      for (const variant of CONV_VARIANTS) {
+        cases.push({
+          kernel: `conv2d.${pass}`,
+          net: s.net,
+          shape: convShapeLabel(s),
+          variant,
+          flops: convFlops(g),
+          tuned: { kind: `conv2d.${pass}`, key: geometryKey(g) },
+          touch: () => touchConv(s),
+          quick: s.x[1] === 32 && s.w[0] === 32,
+          prepare: () => {
+            const [a, b] = convPassShapes(pass, g).map((sh, k) => randomTensor(sh, k + 1));
+            return { record: () => tidy(() => void runConvPass(pass, variant, g, a, b)), release: () => [a, b].forEach((t) => t.dispose()) };
+          },
+        });
+      }
+    }
+  }
+  return cases;
+}
+
+function linearCases(): BenchCase[] {
+  const cases: BenchCase[] = [];
+  for (const l of LINEAR_SHAPES) {
+    const flops = 2 * BATCH * l.in * l.out;
+    const shape = `${BATCH}×${l.in} → ${l.out}`;
+    const make = () => [randomTensor([BATCH, l.in], 1), randomTensor([l.out, l.in], 2), randomTensor([l.out], 3)];
+    for (const variant of MATMUL_VARIANTS) {
+      const op = ([x, w, b]: Tensor[]) => linear(x, w, b, variant);
+      const common = { net: l.net, shape, variant, flops, quick: l.in === 3136 };
+      cases.push(
+        { ...common, kernel: 'linear.fwd', prepare: () => forwardOf(make(), op) },
+        { ...common, kernel: 'linear.dx', prepare: () => { const xs = make(); return gradOf(xs, [xs[0]], op); } },
+        { ...common, kernel: 'linear.dw', prepare: () => { const xs = make(); return gradOf(xs, [xs[1], xs[2]], op); } },
+      );
+    }
+  }
+  return cases;
+}
+
+/** Loads an op module that another part of the project provides; a string says why it could not. */
+async function optional<T>(path: string): Promise<T | string> {
+  try {
+    return (await import(path)) as T;
+  } catch (e) {
+    return `${path.replace(/^\.\.\//, '').replace(/\.js$/, '.ts')} not available (${(e as Error).message.split('\n')[0]})`;
+  }
+}
+
+const unavailable = (kernel: string, why: string): BenchCase => ({ kernel, net: '-', shape: '-', variant: '-', prepare: why, quick: true });
+
+function batchNormCases(): BenchCase[] {
+  return ACTIVATIONS.flatMap(({ net, shape }, i) => {
+    const c = shape[1];
+    const size = numel(shape) * F32;
+    const make = () => [randomTensor(shape, 1), randomTensor([c], 2), randomTensor([c], 3), Tensor.zeros([c]), Tensor.full([c], 1)];
+    const op = ([x, w, b, rm, rv]: Tensor[]) => batchNorm2d(x, w, b, rm, rv, { training: true });
+    const common = { net, shape: shapeLabel(shape), variant: '-', quick: i === 0 };
+    return [
+      { ...common, kernel: 'batchnorm.fwd', bytes: 2 * size, prepare: () => forwardOf(make(), op) },
+      { ...common, kernel: 'batchnorm.bwd', bytes: 3 * size, prepare: () => { const xs = make(); return gradOf(xs, xs.slice(0, 3), op); } },
+    ];
+  });
+}
+
+function elementwiseCases(): BenchCase[] {
+  return ACTIVATIONS.flatMap(({ net, shape }, i) => {
+    const size = numel(shape) * F32;
+    const common = { net, shape: shapeLabel(shape), variant: '-', quick: i === 0 };
+    const one = () => [randomTensor(shape, 1)];
+    const two = () => [randomTensor(shape, 1), randomTensor(shape, 2)];
+    return [
+      { ...common, kernel: 'relu.fwd', bytes: 2 * size, prepare: () => forwardOf(one(), ([x]) => relu(x)) },
+      { ...common, kernel: 'relu.bwd', bytes: 3 * size, prepare: () => { const xs = one(); return gradOf(xs, xs, ([x]) => relu(x)); } },
+      { ...common, kernel: 'add.fwd', bytes: 3 * size, prepare: () => forwardOf(two(), ([a, b]) => add(a, b)) },
+    ];
+  });
+}
+
+interface PoolModule {
+  maxPool2d(x: Tensor): Tensor;
+  globalAvgPool(x: Tensor): Tensor;
+}
+
+interface ShortcutModule {
+  shortcutA(x: Tensor, outChannels: number): Tensor;
+}
+
+async function poolCases(): Promise<BenchCase[]> {
+  const cases: BenchCase[] = [];
+  const pool = await optional<PoolModule>('../src/ops/pool.js');
+  if (typeof pool === 'string') {
+    cases.push(unavailable('maxpool', pool), unavailable('globalavgpool', pool));
+  } else {
+    for (const [net, shape] of [['fmnist', [BATCH, 32, 28, 28]], ['fmnist', [BATCH, 64, 14, 14]]] as const) {
+      const size = numel(shape) * F32;
+      const common = { net, shape: shapeLabel(shape), variant: '-', quick: shape[1] === 32 };
+      const make = () => [randomTensor(shape, 1)];
+      const op = ([x]: Tensor[]) => pool.maxPool2d(x);
+      cases.push(
+        { ...common, kernel: 'maxpool.fwd', bytes: 1.25 * size, prepare: () => forwardOf(make(), op) },
+        { ...common, kernel: 'maxpool.bwd', bytes: 1.25 * size, prepare: () => { const xs = make(); return gradOf(xs, xs, op); } },
+      );
+    }
+    const shape = [BATCH, 64, 8, 8];
+    const common = { net: 'resnet32' as const, shape: shapeLabel(shape), variant: '-' };
+    const op = ([x]: Tensor[]) => pool.globalAvgPool(x);
+    const make = () => [randomTensor(shape, 1)];
+    cases.push(
+      { ...common, kernel: 'globalavgpool.fwd', bytes: numel(shape) * F32, prepare: () => forwardOf(make(), op) },
+      { ...common, kernel: 'globalavgpool.bwd', bytes: numel(shape) * F32, prepare: () => { const xs = make(); return gradOf(xs, xs, op); } },
+    );
+  }
+  const sc = await optional<ShortcutModule>('../src/ops/shortcut.js');
+  if (typeof sc === 'string') return [...cases, unavailable('shortcutA', sc)];
+  for (const shape of [[BATCH, 16, 32, 32], [BATCH, 32, 16, 16]]) {
+    const out = 2 * shape[1];
+    // Reads every other pixel of every other row, writes twice the channels at a quarter of the pixels.
+    const bytes = (numel(shape) / 4) * 3 * F32;
+    const common = { net: 'resnet32' as const, shape: `${shapeLabel(shape)} → ${out}ch`, variant: '-', bytes };
+    const op = ([x]: Tensor[]) => sc.shortcutA(x, out);
+    const make = () => [randomTensor(shape, 1)];
+    cases.push(
+      { ...common, kernel: 'shortcutA.fwd', prepare: () => forwardOf(make(), op) },
+      { ...common, kernel: 'shortcutA.bwd', prepare: () => { const xs = make(); return gradOf(xs, xs, op); } },
+    );
+  }
+  return cases;
+}
+
+interface LossModule {
+  crossEntropy(logits: Tensor, labels: Tensor): Tensor;
+}
+
+async function lossCases(): Promise<BenchCase[]> {
+  const m = await optional<LossModule>('../src/ops/loss.js');
+  if (typeof m === 'string') return [unavailable('softmax_ce', m)];
+  const classes = 10;
+  const make = () => [randomTensor([BATCH, classes], 1), randomLabels(BATCH, classes, 2)];
+  const op = ([logits, labels]: Tensor[]) => m.crossEntropy(logits, labels);
+  const common = { net: '-' as const, shape: `${BATCH}×${classes}`, variant: '-', bytes: BATCH * classes * F32, quick: true };
+  return [
+    { ...common, kernel: 'softmax_ce.fwd', prepare: () => forwardOf(make(), op) },
+    { ...common, kernel: 'softmax_ce.bwd', prepare: () => { const xs = make(); return gradOf(xs, [xs[0]], op); } },
+  ];
+}
+
+interface OptimModule {
+  SGD: new (params: Tensor[], o: { lr: number; momentum?: number; weightDecay?: number }) => { step(): void };
+}
+
+async function sgdCases(): Promise<BenchCase[]> {
+  const m = await optional<OptimModule>('../src/ops/optim.js');
+  if (typeof m === 'string') return [unavailable('sgd', m)];
+  const shapes = resnet32ParamShapes();
+  const total = shapes.reduce((a, s) => a + numel(s), 0);
+  return [{
+    kernel: 'sgd.step',
+    net: 'resnet32',
+    shape: `${shapes.length} tensors, ${total} values`,
+    variant: '-',
+    // Reads parameter, gradient and momentum, writes parameter and momentum.
+    bytes: 5 * total * F32,
+    quick: true,
+    prepare: () => {
+      const params = shapes.map((s, k) => {
+        const p = randomTensor(s, 10 + k);
+        p.requiresGrad = true;
+        p.grad = randomTensor(s, 100 + k);
+        return p;
+      });
+      const sgd = new m.SGD(params, { lr: 0.1, momentum: 0.9, weightDecay: 2e-4 });
+      return { record: () => sgd.step(), release: () => params.forEach((p) => { p.grad?.dispose(); p.dispose(); }) };
+    },
+  }];
+}
+
+export async function allCases(): Promise<BenchCase[]> {
+  return [
+    ...convCases(),
+    ...linearCases(),
+    ...batchNormCases(),
+    ...(await poolCases()),
+    ...(await lossCases()),
+    ...(await sgdCases()),
+    ...elementwiseCases(),
+  ];
+}

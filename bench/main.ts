@@ -1,0 +1,184 @@
+// `aegl-gpu bench` / `npm run bench`: ceilings first, then every case of bench/cases.ts, then the
+// TF.js peer; prints a table as it goes and writes JSON and markdown.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { UserError } from '../src/errors.js';
+import { initEngine } from '../src/gpu/engine.js';
+import { GpuTimer } from '../src/gpu/timer.js';
+import { cachedChoice, tunePending, tuningEnabled } from '../src/gpu/tuner.js';
+import { measureCeilings, type Ceilings } from './ceilings.js';
+import { allCases, type BenchCase } from './cases.js';
+import { ceilingLines, markdown, peerLines, rowCells, textHeader, textLine, TEXT_WIDTHS, type PeerRatio, type Report, type Row } from './report.js';
+import { convShapeLabel } from './cases.js';
+import { timeTfjs } from './tfjs-peer.js';
+
+export interface BenchOptions {
+  filter?: string;
+  quick?: boolean;
+  /** JSON output; the markdown table goes next to it with the extension .md. */
+  out?: string;
+  adapter?: string;
+  /** false: skip the TF.js peer. */
+  tfjs?: boolean;
+}
+
+/** The conv2d and matmul targets of issue 3. */
+const CONV_TARGET_PCT = 70;
+const TFJS_TARGET_SPEEDUP = 3;
+
+function compileFilter(filter: string | undefined): RegExp {
+  try {
+    return new RegExp(filter ?? '', 'i');
+  } catch (e) {
+    throw new UserError(`--filter: not a regular expression: ${(e as Error).message}`);
+  }
+}
+
+function rowOf(c: BenchCase, ms: number | null, ceilings: Ceilings | null, tuner: string, note?: string): Row {
+  const rate = ms === null ? null : c.flops ? c.flops / ms / 1e6 : c.bytes ? c.bytes / ms / 1e6 : null;
+  const ceiling = c.flops ? ceilings?.matmulGflops : ceilings?.copyGBs;
+  return {
+    kernel: c.kernel,
+    net: c.net,
+    shape: c.shape,
+    variant: c.variant,
+    ms,
+    rate,
+    unit: c.flops ? 'GFLOP/s' : c.bytes ? 'GB/s' : '',
+    pctOfCeiling: rate !== null && ceiling ? (100 * rate) / ceiling : null,
+    tuner,
+    note,
+  };
+}
+
+/** Lets the tuner see every tuned shape the way a model records it, tunes them, and reads back its choices. */
+async function tunerChoices(cases: BenchCase[], log: (s: string) => void): Promise<Map<string, string>> {
+  const choices = new Map<string, string>();
+  if (!tuningEnabled()) return choices;
+  const touched = new Set<string>();
+  for (const c of cases) {
+    if (!c.tuned || !c.touch || touched.has(c.tuned.key)) continue;
+    touched.add(c.tuned.key);
+    c.touch();
+  }
+  const tuned = await tunePending();
+  if (tuned.length) log(`tuner: tuned ${tuned.length} new shape(s), cached for this adapter`);
+  for (const c of cases) {
+    const choice = c.tuned && cachedChoice(c.tuned.kind, c.tuned.key);
+    if (choice) choices.set(`${c.tuned!.kind}|${c.tuned!.key}`, choice.variant);
+  }
+  return choices;
+}
+
+function targets(rows: Row[], ratios: PeerRatio[]): string[] {
+  const lines: string[] = [];
+  const best = new Map<string, Row>();
+  for (const r of rows) {
+    if (r.net !== 'resnet32' || !r.kernel.startsWith('conv2d.') || r.pctOfCeiling === null) continue;
+    const k = `${r.kernel}|${r.shape}`;
+    if ((best.get(k)?.pctOfCeiling ?? -1) < r.pctOfCeiling) best.set(k, r);
+  }
+  for (const r of best.values()) {
+    const ok = r.pctOfCeiling! >= CONV_TARGET_PCT ? 'met' : 'NOT met';
+    lines.push(`${r.kernel} ${r.shape}: ${r.pctOfCeiling!.toFixed(0)} % of the best matmul (${r.variant}); ≥ ${CONV_TARGET_PCT} %: ${ok}`);
+  }
+  for (const p of ratios) {
+    if (!p.kernel.startsWith('conv2d.') || p.ratio === null) continue;
+    const ok = 1 / p.ratio >= TFJS_TARGET_SPEEDUP ? 'met' : 'NOT met';
+    lines.push(`${p.kernel} ${p.shape}: ${(1 / p.ratio).toFixed(1)}× TF.js WebGPU (ours/TF.js ${p.ratio.toFixed(3)}); ≥ ${TFJS_TARGET_SPEEDUP}×: ${ok}`);
+  }
+  return lines;
+}
+
+export async function runBench(options: BenchOptions): Promise<void> {
+  const filter = compileFilter(options.filter);
+  const quick = !!options.quick;
+  const log = (s: string) => process.stdout.write(`${s}\n`);
+  const e = await initEngine({ adapter: options.adapter });
+  const s = e.gpu.summary;
+  const timer = new GpuTimer(e);
+  const timing = timer.usesTimestamps ? 'GPU timestamp queries per rep' : 'wall clock over reps with one sync per trial';
+  log(`adapter: ${s.name} (${s.backend}, ${s.description}); timing: ${timing}`);
+
+  const ceilings = await measureCeilings(timer, quick);
+  for (const l of ceilingLines(ceilings)) log(l);
+
+  const cases = (await allCases()).filter((c) => filter.test(c.kernel) && (!quick || c.quick));
+  const choices = await tunerChoices(cases, log);
+  const rows: Row[] = [];
+  log('');
+  log(textHeader());
+  for (const c of cases) {
+    let row: Row;
+    if (typeof c.prepare === 'string') {
+      row = rowOf(c, null, ceilings, '-', c.prepare);
+    } else {
+      const chosen = c.tuned ? choices.get(`${c.tuned.kind}|${c.tuned.key}`) : undefined;
+      const tuner = chosen === undefined ? '-' : chosen === c.variant ? 'yes' : 'no';
+      try {
+        const prepared = c.prepare();
+        try {
+          const t = await timer.time(prepared.record, { budgetMs: quick ? 150 : 400 });
+          row = rowOf(c, t.ms, ceilings, tuner);
+        } finally {
+          prepared.release();
+          e.pool.trim();
+        }
+      } catch (err) {
+        row = rowOf(c, null, ceilings, tuner, `failed: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+    rows.push(row);
+    log(textLine(rowCells(row), TEXT_WIDTHS));
+  }
+
+  let tfjs: Report['tfjs'];
+  if (options.tfjs === false) {
+    tfjs = { unavailable: 'skipped (--no-tfjs)' };
+  } else {
+    log('');
+    try {
+      const sizes = ceilings.matmul.map((m) => m.n).filter((n, i, all) => all.indexOf(n) === i);
+      const peer = await timeTfjs(s, { quick, filter, convLabel: convShapeLabel, matmulSizes: sizes });
+      const ratios = peer.map((p): PeerRatio => {
+        const ours =
+          p.kernel === 'matmul'
+            ? ceilings.matmul.filter((m) => `${m.n}×${m.n}×${m.n}` === p.shape).map((m) => m.ms)
+            : rows.filter((r) => r.kernel === p.kernel && r.shape === p.shape && r.ms !== null).map((r) => r.ms!);
+        const oursMs = ours.length ? Math.min(...ours) : null;
+        return { ...p, oursMs, ratio: oursMs === null ? null : oursMs / p.ms };
+      });
+      tfjs = { ratios };
+    } catch (err) {
+      tfjs = { unavailable: `TF.js WebGPU cannot run here: ${(err as Error).message.split('\n')[0]}` };
+    }
+  }
+
+  const report: Report = {
+    adapter: { name: s.name, backend: s.backend, driver: s.description, vendor: s.vendor, featureLevel: s.featureLevel },
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    timing,
+    quick,
+    filter: options.filter ?? '',
+    ceilings,
+    rows,
+    tfjs,
+    targets: targets(rows, 'ratios' in tfjs ? tfjs.ratios : []),
+  };
+  for (const l of peerLines(report)) log(l);
+  log('');
+  for (const l of report.targets) log(l);
+  timer.destroy();
+
+  const out = options.out ?? `runs/bench/${s.backend}-${report.date.slice(0, 10)}.json`;
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
+    writeFileSync(out.replace(/\.json$/, '') + '.md', markdown(report));
+  } catch (err) {
+    throw new UserError(`--out ${out}: cannot write (${(err as Error).message})`);
+  }
+  log(`\nwrote ${out} and ${out.replace(/\.json$/, '')}.md`);
+}
