@@ -16,15 +16,16 @@ async function gpuMask(shape: number[], p: number, seed: number, step: number): 
 
 describe('dropout', () => {
   // Steps near 2³² / size exercise the wrap of the draw index.
-  for (const [shape, p, step] of [[[1, 7], 0.5, 0], [[3, 5, 17], 0.2, 3], [[2, 128], 0.9, 33554431], [[2, 3136], 0.5, 12]] as const) {
+  const cases: [number[], number, number][] = [[[1, 7], 0.5, 0], [[3, 5, 17], 0.2, 3], [[2, 128], 0.9, 33554431], [[2, 3136], 0.5, 12]];
+  for (const [shape, p, step] of cases) {
     it(`matches the reference with the CPU twin's mask on [${shape}], p=${p}, step ${step}`, async () => {
       const seed = freshSeed();
       const size = shape.reduce((a, b) => a * b, 1);
       const mask = ref.dropoutMask(size, p, seed, step);
-      expect(await gpuMask([...shape], p, seed, step), `mask seed=${seed}`).toEqual(Float32Array.from(mask));
+      expect(await gpuMask(shape, p, seed, step), `mask seed=${seed}`).toEqual(Float32Array.from(mask));
       await checkOp({
         name: `dropout p=${p}`,
-        shapes: [[...shape]],
+        shapes: [shape],
         gpu: ([x]) => dropout(x, p, { seed, step, training: true }),
         ref: ref.dropout(mask, p),
         refVjp: ref.dropoutVjp(mask, p),
