@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../src/errors.js';
-import { initEngine } from '../src/gpu/engine.js';
+import { engine, initEngine } from '../src/gpu/engine.js';
 import { GpuTimer } from '../src/gpu/timer.js';
 import { cachedChoice, tunePending, tuningEnabled } from '../src/gpu/tuner.js';
 import { measureCeilings, type Ceilings } from './ceilings.js';
@@ -34,6 +34,17 @@ function compileFilter(filter: string | undefined): RegExp {
   }
 }
 
+const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0];
+
+/** Waits for the GPU and drops errors left by a failed kernel, so the next case is not blamed for them. */
+async function settle(): Promise<void> {
+  try {
+    await engine().sync();
+  } catch {
+    // Already reported by the case that caused it.
+  }
+}
+
 function rowOf(c: BenchCase, ms: number | null, ceilings: Ceilings | null, tuner: string, note?: string): Row {
   const rate = ms === null ? null : c.flops ? c.flops / ms / 1e6 : c.bytes ? c.bytes / ms / 1e6 : null;
   const ceiling = c.flops ? ceilings?.matmulGflops : ceilings?.copyGBs;
@@ -61,8 +72,13 @@ async function tunerChoices(cases: BenchCase[], log: (s: string) => void): Promi
     touched.add(c.tuned.key);
     c.touch();
   }
-  const tuned = await tunePending();
-  if (tuned.length) log(`tuner: tuned ${tuned.length} new shape(s), cached for this adapter`);
+  try {
+    const tuned = await tunePending();
+    if (tuned.length) log(`tuner: tuned ${tuned.length} new shape(s), cached for this adapter`);
+  } catch (err) {
+    log(`tuner failed, its choices are not shown: ${firstLine(err)}`);
+    await settle();
+  }
   for (const c of cases) {
     const choice = c.tuned && cachedChoice(c.tuned.kind, c.tuned.key);
     if (choice) choices.set(`${c.tuned!.kind}|${c.tuned!.key}`, choice.variant);
@@ -125,7 +141,8 @@ export async function runBench(options: BenchOptions): Promise<void> {
           e.pool.trim();
         }
       } catch (err) {
-        row = rowOf(c, null, ceilings, tuner, `failed: ${(err as Error).message.split('\n')[0]}`);
+        row = rowOf(c, null, ceilings, tuner, `failed: ${firstLine(err)}`);
+        await settle();
       }
     }
     rows.push(row);
@@ -150,7 +167,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
       });
       tfjs = { ratios };
     } catch (err) {
-      tfjs = { unavailable: `TF.js WebGPU cannot run here: ${(err as Error).message.split('\n')[0]}` };
+      tfjs = { unavailable: `TF.js WebGPU cannot run here: ${firstLine(err)}` };
     }
   }
 

@@ -43,7 +43,7 @@ const fmt = (v: number | null, digits = 2): string => (v === null || !Number.isF
 const HEADER = ['kernel', 'net', 'shape', 'variant', 'ms', 'GFLOP/s | GB/s', '% ceiling', 'tuner'];
 
 export function rowCells(r: Row): string[] {
-  if (r.note && r.ms === null) return [r.kernel, r.net, r.shape, r.variant, r.note, '', '', ''];
+  if (r.note && r.ms === null) return [r.kernel, r.net, r.shape, r.variant, r.note.length > 120 ? `${r.note.slice(0, 117)}...` : r.note, '', '', ''];
   const rate = r.rate === null ? '-' : `${fmt(r.rate)} ${r.unit}`;
   return [r.kernel, r.net, r.shape, r.variant, fmt(r.ms, 3), rate, fmt(r.pctOfCeiling, 0), r.tuner];
 }
@@ -76,7 +76,7 @@ export function peerLines(r: Report): string[] {
   if ('unavailable' in r.tfjs) return [`TF.js WebGPU peer: not run: ${r.tfjs.unavailable}`];
   return r.tfjs.ratios.map(
     (p) => `${p.kernel.padEnd(13)} ${p.shape.padEnd(26)} TF.js ${fmt(p.ms, 2).padStart(9)} ms  ours ${fmt(p.oursMs, 2).padStart(8)} ms  ` +
-      `ours/TF.js ${fmt(p.ratio, 3)}${p.ratio ? ` (${fmt(1 / p.ratio, 1)}× faster)` : ''}`,
+      `ours/TF.js ${fmt(p.ratio, 3)}${p.ratio ? ` (speed-up ${fmt(1 / p.ratio, 1)}×)` : ''}`,
   );
 }
 

@@ -1,0 +1,102 @@
+// The benchmark suite's own machinery: the GPU timer (timestamps through the engine's pass hook,
+// and the wall-clock fallback), the ResNet-32 workload list, and the report writer.
+import { describe, expect, it } from 'vitest';
+import { engine, grid1d } from '../src/gpu/engine.js';
+import { GpuTimer, median } from '../src/gpu/timer.js';
+import { Tensor } from '../src/tensor.js';
+import { markdown, rowCells, type Report } from '../bench/report.js';
+import { CONV_SHAPES, numel, resnet32ParamShapes } from '../bench/shapes.js';
+import { useEngine } from './helpers/gpu.js';
+
+useEngine();
+
+function copyOf(words: number): { record: () => void; release: () => void } {
+  const src = Tensor.zeros([words]);
+  const dst = Tensor.empty([words]);
+  const record = () => engine().run({ shader: 'bench', entry: 'copy', constants: { PER_THREAD: 1 } }, [src, dst], grid1d(Math.ceil(words / 4 / 256)));
+  return { record, release: () => [src, dst].forEach((t) => t.dispose()) };
+}
+
+describe('median', () => {
+  it('takes the middle value, or the mean of the two middle ones', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+});
+
+describe('GpuTimer', () => {
+  it('times with timestamps where the adapter has them, and a 16× larger copy takes longer', async () => {
+    const timer = new GpuTimer(engine());
+    expect(timer.usesTimestamps).toBe(engine().gpu.hasTimestamps);
+    const small = copyOf(1 << 19);
+    const large = copyOf(1 << 23);
+    const ts = await timer.time(small.record, { budgetMs: 50, minReps: 5 });
+    const tl = await timer.time(large.record, { budgetMs: 50, minReps: 5 });
+    small.release();
+    large.release();
+    timer.destroy();
+    expect(ts.method).toBe(engine().gpu.hasTimestamps ? 'timestamp' : 'wall');
+    expect(ts.samples.length).toBeGreaterThanOrEqual(5);
+    for (const s of [...ts.samples, ...tl.samples]) expect(s).toBeGreaterThan(0);
+    expect(tl.ms).toBeGreaterThan(2 * ts.ms);
+    // The hook is removed after timing: later passes carry no timestamp writes.
+    expect(engine().passTimestamps).toBeNull();
+  });
+
+  it('sums every compute pass of a rep (work split by a copy) and falls back to the wall clock on request', async () => {
+    const timer = new GpuTimer(engine());
+    const a = copyOf(1 << 21);
+    const b = Tensor.zeros([4]);
+    const c = Tensor.empty([4]);
+    const onePass = await timer.time(a.record, { budgetMs: 50, minReps: 5 });
+    // A buffer copy between the two kernels closes the first pass: two timed passes per rep.
+    const twoPasses = await timer.time(() => {
+      a.record();
+      engine().copy(b, c);
+      a.record();
+    }, { budgetMs: 50, minReps: 5 });
+    const wall = await timer.time(a.record, { wall: true, minReps: 3, budgetMs: 50 });
+    a.release();
+    [b, c].forEach((t) => t.dispose());
+    timer.destroy();
+    if (engine().gpu.hasTimestamps) expect(twoPasses.ms).toBeGreaterThan(1.3 * onePass.ms);
+    expect(wall.method).toBe('wall');
+    expect(wall.ms).toBeGreaterThan(0);
+  });
+});
+
+describe('workloads', () => {
+  it('ResNet-32 has 464,154 parameters and its convs chain 16 → 32 → 64 channels', () => {
+    expect(resnet32ParamShapes().reduce((n, s) => n + numel(s), 0)).toBe(464154);
+    const resnet = CONV_SHAPES.filter((s) => s.net === 'resnet32');
+    expect(resnet.map((s) => s.w[0])).toEqual([16, 16, 32, 32, 64, 64]);
+    for (const s of resnet) expect(s.x[1]).toBe(s.w[1]);
+  });
+});
+
+describe('report', () => {
+  it('writes the adapter, the date, the ceilings and every row into the markdown', () => {
+    const report: Report = {
+      adapter: { name: 'llvmpipe-test', backend: 'vulkan', driver: 'Mesa test', vendor: 'mesa', featureLevel: 'core' },
+      date: '2026-01-02T03:04:05.000Z',
+      node: 'v20',
+      platform: 'linux-x64',
+      timing: 'GPU timestamp queries per rep',
+      quick: false,
+      filter: '',
+      ceilings: { copyGBs: 6, copy: [{ bytes: 64 << 20, perThread: 1, ms: 22 }], matmulGflops: 9, matmul: [{ variant: 'blocked', n: 1024, ms: 238, gflops: 9 }], dispatchUs: 25, roundTripMs: 0.1 },
+      rows: [
+        { kernel: 'conv2d.fwd', net: 'resnet32', shape: '128×16×32×32 → 16', variant: 'blocked', ms: 80, rate: 7.5, unit: 'GFLOP/s', pctOfCeiling: 83, tuner: 'yes' },
+        { kernel: 'sgd', net: '-', shape: '-', variant: '-', ms: null, rate: null, unit: '', pctOfCeiling: null, tuner: '-', note: 'src/ops/optim.ts not available' },
+      ],
+      tfjs: { unavailable: 'TF.js WebGPU cannot run here: test' },
+      targets: ['conv2d.fwd: met'],
+    };
+    const md = markdown(report);
+    for (const text of ['llvmpipe-test', '2026-01-02', '6.00 GB/s', '9.00 GFLOP/s', '| conv2d.fwd | resnet32 | 128×16×32×32 → 16 | blocked | 80.000 | 7.50 GFLOP/s | 83 | yes |', 'optim.ts not available', 'cannot run here: test', 'conv2d.fwd: met']) {
+      expect(md).toContain(text);
+    }
+    expect(rowCells(report.rows[1])[4]).toBe('src/ops/optim.ts not available');
+  });
+});
