@@ -39,7 +39,7 @@ describe('Progress', () => {
     expect(writes[1]).toContain('loss 0.5000');
     const line = progress.endEpoch({ loss: 0.4321, top1: 81.234, lr: 0.05 });
     expect(writes[2]).toBe(`\r${line}\x1b[K\n`);
-    expect(line).toMatch(/^epoch 1\/3 {2}loss 0\.4321 {2}test top-1 81\.23% {2}lr 0\.0500 {2}\d+ img\/s {2}3s {2}ETA 5s$/);
+    expect(line).toMatch(/^epoch 1\/3 {2}loss 0\.4321 {2}test top-1 81\.23% {2}lr 0\.05 {2}\d+ img\/s {2}3s {2}ETA 5s$/);
   });
 
   it('without a terminal prints nothing per step and one plain line per epoch', () => {

@@ -114,7 +114,7 @@ export class Progress {
     const seconds = (t - this.epochStart) / 1000;
     const parts = [`epoch ${this.epoch + 1}/${epochs}`, `loss ${summary.loss.toFixed(4)}`];
     if (summary.top1 !== undefined) parts.push(`test top-1 ${summary.top1.toFixed(2)}%`);
-    if (summary.lr !== undefined) parts.push(`lr ${summary.lr.toPrecision(3)}`);
+    if (summary.lr !== undefined) parts.push(`lr ${Number(summary.lr.toPrecision(3))}`);
     if (summary.note) parts.push(summary.note);
     parts.push(`${Math.round((summary.images ?? stepsPerEpoch * batchSize) / Math.max(seconds, 1e-9))} img/s`, formatDuration(seconds));
     const done = this.epoch + 1 - (this.o.startEpoch ?? 0);
