@@ -39,14 +39,15 @@ describe('GpuTimer', () => {
     expect(ts.method).toBe(engine().gpu.hasTimestamps ? 'timestamp' : 'wall');
     expect(ts.samples.length).toBeGreaterThanOrEqual(5);
     for (const s of [...ts.samples, ...tl.samples]) expect(s).toBeGreaterThan(0);
-    expect(tl.ms).toBeGreaterThan(2 * ts.ms);
+    // Minimums: on a loaded CPU the noise only ever adds time.
+    expect(Math.min(...tl.samples)).toBeGreaterThan(2 * Math.min(...ts.samples));
     // The hook is removed after timing: later passes carry no timestamp writes.
     expect(engine().passTimestamps).toBeNull();
   });
 
   it('sums every compute pass of a rep (work split by a copy) and falls back to the wall clock on request', async () => {
     const timer = new GpuTimer(engine());
-    const a = copyOf(1 << 21);
+    const a = copyOf(1 << 22);
     const b = Tensor.zeros([4]);
     const c = Tensor.empty([4]);
     const onePass = await timer.time(a.record, { budgetMs: 50, minReps: 5 });
@@ -60,7 +61,7 @@ describe('GpuTimer', () => {
     a.release();
     [b, c].forEach((t) => t.dispose());
     timer.destroy();
-    if (engine().gpu.hasTimestamps) expect(twoPasses.ms).toBeGreaterThan(1.3 * onePass.ms);
+    if (engine().gpu.hasTimestamps) expect(Math.min(...twoPasses.samples)).toBeGreaterThan(1.3 * Math.min(...onePass.samples));
     expect(wall.method).toBe('wall');
     expect(wall.ms).toBeGreaterThan(0);
   });
