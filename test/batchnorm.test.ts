@@ -1,7 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backward } from '../src/autograd.js';
 import { engine } from '../src/gpu/engine.js';
-import { batchNorm1d, batchNorm2d } from '../src/ops/batchnorm.js';
+import { cachedChoice, tunePending } from '../src/gpu/tuner.js';
+import { BATCHNORM_VARIANTS, batchNorm1d, batchNorm2d } from '../src/ops/batchnorm.js';
 import { Tensor, tidy } from '../src/tensor.js';
 import { f32, freshSeed, randomArray, relError, useEngine } from './helpers/gpu.js';
 import { checkOp } from './helpers/opcheck.js';
@@ -60,6 +64,34 @@ describe('batchNorm2d matches the float64 reference, forward and backward', () =
         seed,
       });
     });
+  }
+
+  // Both dispatch sizes of the elementwise kernels; at [2, 16, 32, 32] the narrow one loops.
+  for (const variant of BATCHNORM_VARIANTS) {
+    for (const shape of [[1, 17, 9, 11], [2, 16, 32, 32]]) {
+      const c = shape[1];
+      const s = bnShape(shape);
+      it(`${variant} dispatch, training and inference, on [${shape}]`, async () => {
+        const seed = freshSeed();
+        const { mean, variance } = randomRunning(c, seed + 55);
+        await checkOp({
+          name: `batchNorm2d train ${variant}`,
+          shapes: [shape, [c], [c]],
+          gpu: ([x, w, b]) => batchNorm2d(x, w, b, Tensor.zeros([c]), Tensor.full([c], 1), { training: true, variant }),
+          ref: ref.trainForward(s),
+          refVjp: ref.trainVjp(s),
+          seed,
+        });
+        await checkOp({
+          name: `batchNorm2d eval ${variant}`,
+          shapes: [shape, [c], [c]],
+          gpu: ([x, w, b]) => batchNorm2d(x, w, b, Tensor.from(mean), Tensor.from(variance), { training: false, variant }),
+          ref: ref.evalForward(s, mean, variance),
+          refVjp: ref.evalVjp(s, mean, variance),
+          seed,
+        });
+      });
+    }
   }
 
   it('normalises accurately when |mean| ≫ σ (one-pass statistics do not cancel)', async () => {
@@ -145,6 +177,19 @@ describe('batchNorm2d running statistics and dispatches', () => {
       backward(y, { grad: Tensor.from(randomArray(90, 2), shape), inputs: [x, w] });
       expect(countKernel('batchnorm.') - start).toBe(4);
     });
+  });
+
+  it('the tuner times both elementwise dispatch sizes for a new shape and caches one', async () => {
+    process.env.AEGL_CACHE_DIR = mkdtempSync(join(tmpdir(), 'aegl-bn-tune-'));
+    delete process.env.AEGL_TUNE;
+    tidy(() => {
+      batchNorm2d(Tensor.zeros([3, 7, 6, 10]), Tensor.zeros([7]), Tensor.zeros([7]), Tensor.zeros([7]), Tensor.full([7], 1), { training: true });
+    });
+    const tuned = (await tunePending()).filter((t) => t.kind === 'batchnorm.elementwise');
+    expect(tuned.map((t) => t.key)).toContain('3x7x60');
+    const choice = cachedChoice('batchnorm.elementwise', '3x7x60')!;
+    expect(BATCHNORM_VARIANTS).toContain(choice.variant);
+    for (const v of BATCHNORM_VARIANTS) expect(choice.ms[v], `${v} timed and agreeing`).toBeGreaterThan(0);
   });
 
   it('rejects training with one value per channel, as PyTorch', () => {

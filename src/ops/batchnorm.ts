@@ -4,6 +4,7 @@
 // 1 forward, and 1 backward when only ∂x is wanted (the AEGL attack).
 import { record } from '../autograd.js';
 import { engine, grid1d } from '../gpu/engine.js';
+import { chooseVariant, registerTunable } from '../gpu/tuner.js';
 import { Tensor } from '../tensor.js';
 
 export interface BatchNormOptions {
@@ -11,71 +12,123 @@ export interface BatchNormOptions {
   /** Weight of the new batch statistic in the running average, as PyTorch's momentum. */
   momentum?: number;
   eps?: number;
+  /** Force the elementwise kernels' dispatch size (tests, benchmarks); the tuner's choice otherwise. */
+  variant?: BatchNormVariant;
 }
 
 const WG_EW = 256;
+/**
+ * Dispatch sizes of the elementwise kernels (they loop with a grid stride): one invocation per
+ * run of VEC values, or a few workgroups — lavapipe pays per workgroup, and there 16 workgroups
+ * ran 2× faster than one invocation per run (and than 64). The tuner picks per adapter and shape.
+ */
+export const BATCHNORM_VARIANTS = ['spread', 'narrow'] as const;
+export type BatchNormVariant = (typeof BATCHNORM_VARIANTS)[number];
+const NARROW_WORKGROUPS = 16;
+
+interface Geometry {
+  n: number;
+  c: number;
+  hw: number;
+  /** Values per run: the largest of 4, 2, 1 dividing H·W, so a run stays in one channel. */
+  vec: number;
+  eps: number;
+  variant: BatchNormVariant;
+}
+
+function geometry(x: Tensor, eps: number, forced?: BatchNormVariant): Geometry {
+  const [n, c] = x.shape;
+  const hw = x.size / (n * c);
+  const key = `${n}x${c}x${hw}`;
+  const fallback: BatchNormVariant = engine().gpu.summary.isFallback ? 'narrow' : 'spread';
+  const variant = forced ?? chooseVariant('batchnorm.elementwise', key, BATCHNORM_VARIANTS, fallback) as BatchNormVariant;
+  return { n, c, hw, vec: hw % 4 === 0 ? 4 : hw % 2 === 0 ? 2 : 1, eps, variant };
+}
 
 function run(entry: string, constants: Record<string, number>, bindings: Tensor[], workgroups: readonly number[]): void {
   engine().run({ shader: 'batchnorm', entry, constants }, bindings, workgroups);
 }
 
-function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor, options: BatchNormOptions): Tensor {
-  const [n, c] = x.shape;
-  const hw = x.size / (n * c);
-  for (const [name, t] of [['weight', weight], ['bias', bias], ['runningMean', runningMean], ['runningVar', runningVar]] as const) {
-    if (t.shape.length !== 1 || t.shape[0] !== c) throw new Error(`batchNorm: ${name} has shape [${t.shape.join(', ')}], expected [${c}]`);
-  }
-  const { training, momentum = 0.1, eps = 1e-5 } = options;
-  const vec = hw % 4 === 0 ? 4 : hw % 2 === 0 ? 2 : 1;
-  const shape = { C: c, HW: hw, VEC: vec };
-  const ew = grid1d(Math.ceil(x.size / vec / WG_EW));
-  const y = Tensor.empty(x.shape);
-
-  if (!training) {
-    // Inference: normalise with the running statistics; the tape keeps them by reference, as
-    // PyTorch does, so they must not change between this forward and its backward.
-    run('apply', { ...shape, EPS: eps, EVAL: 1 }, [x, weight, bias, runningMean, runningVar, y], ew);
-    return record(y, 'batchNorm', [x, weight, bias], (g, needs) => {
-      let dweight: Tensor | null = null;
-      let dbias: Tensor | null = null;
-      if (needs[1] || needs[2]) {
-        dweight = Tensor.empty([c]);
-        dbias = Tensor.empty([c]);
-        run('reduce', { ...shape, NB: n, EPS: eps, EVAL: 1 }, [x, g, runningMean, runningVar, dweight, dbias], [c]);
-      }
-      let dx: Tensor | null = null;
-      if (needs[0]) {
-        dx = Tensor.empty(x.shape);
-        run('dx_eval', { ...shape, EPS: eps }, [g, weight, runningVar, dx], ew);
-      }
-      return [dx, keepIf(dweight, needs[1]), keepIf(dbias, needs[2])];
-    });
-  }
-
-  if (n * hw < 2) throw new Error(`batchNorm: training needs more than one value per channel, got input [${x.shape.join(', ')}] (as PyTorch)`);
-  const mean = Tensor.empty([c]);
-  const invstd = Tensor.empty([c]);
-  run('stats', { ...shape, NB: n, EPS: eps, MOMENTUM: momentum }, [x, mean, invstd, runningMean, runningVar], [c]);
-  run('apply', { ...shape, EPS: eps, EVAL: 0 }, [x, weight, bias, mean, invstd, y], ew);
-  return record(y, 'batchNorm', [x, weight, bias], (g, needs) => {
-    // Σg and Σg·x̂ are both ∂bias and ∂weight and the two sums ∂x needs.
-    const sumGxhat = Tensor.empty([c]);
-    const sumG = Tensor.empty([c]);
-    run('reduce', { ...shape, NB: n, EPS: eps, EVAL: 0 }, [x, g, mean, invstd, sumGxhat, sumG], [c]);
-    let dx: Tensor | null = null;
-    if (needs[0]) {
-      dx = Tensor.empty(x.shape);
-      run('dx_train', { ...shape, NB: n }, [x, g, weight, mean, invstd, sumGxhat, sumG, dx], ew);
-    }
-    return [dx, keepIf(sumGxhat, needs[1]), keepIf(sumG, needs[2])];
-  });
+/** An elementwise kernel over all N·C·H·W values. */
+function runElementwise(entry: 'apply' | 'dx_train' | 'dx_eval', g: Geometry, constants: Record<string, number>, bindings: Tensor[]): void {
+  const groups = Math.ceil((g.n * g.c * g.hw) / g.vec / WG_EW);
+  const workgroups = g.variant === 'narrow' ? [Math.min(NARROW_WORKGROUPS, groups), 1] : grid1d(groups);
+  run(entry, { C: g.c, HW: g.hw, VEC: g.vec, ...constants }, bindings, workgroups);
 }
+
+/** A per-channel reduction: one workgroup per channel. */
+function runReduction(entry: 'stats' | 'reduce', g: Geometry, constants: Record<string, number>, bindings: Tensor[]): void {
+  run(entry, { C: g.c, HW: g.hw, VEC: g.vec, NB: g.n, EPS: g.eps, ...constants }, bindings, [g.c]);
+}
+
+/** y = (x − a)·σ⁻¹·w + b, where (a, b) are (mean, 1/σ), or (running mean, running var) in inference. */
+function normalise(g: Geometry, x: Tensor, weight: Tensor, bias: Tensor, statA: Tensor, statB: Tensor, inference: boolean): Tensor {
+  const y = Tensor.empty(x.shape);
+  runElementwise('apply', g, { EPS: g.eps, EVAL: Number(inference) }, [x, weight, bias, statA, statB, y]);
+  return y;
+}
+
+// The tuner times the dispatch sizes on the normalisation (the other elementwise kernels share its access pattern).
+registerTunable('batchnorm.elementwise', BATCHNORM_VARIANTS, (key) => {
+  const [n, c, hw] = key.split('x').map(Number);
+  return {
+    inputs: [[n, c, hw], [c], [c], [c], [c]],
+    run: (variant, [x, w, b, mean, invstd]) => normalise(geometry(x, 1e-5, variant as BatchNormVariant), x, w, b, mean, invstd, false),
+  };
+});
 
 /** Returns t when its gradient is wanted; otherwise gives its buffer back now (commands run in order). */
 function keepIf(t: Tensor | null, needed: boolean): Tensor | null {
   if (needed) return t;
   t?.dispose();
   return null;
+}
+
+function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor, options: BatchNormOptions): Tensor {
+  const { training, momentum = 0.1, eps = 1e-5 } = options;
+  const g = geometry(x, eps, options.variant);
+  for (const [name, t] of [['weight', weight], ['bias', bias], ['runningMean', runningMean], ['runningVar', runningVar]] as const) {
+    if (t.shape.length !== 1 || t.shape[0] !== g.c) throw new Error(`batchNorm: ${name} has shape [${t.shape.join(', ')}], expected [${g.c}]`);
+  }
+
+  if (!training) {
+    // Inference: normalise with the running statistics; the tape keeps them by reference, as
+    // PyTorch does, so they must not change between this forward and its backward.
+    const y = normalise(g, x, weight, bias, runningMean, runningVar, true);
+    return record(y, 'batchNorm', [x, weight, bias], (dy, needs) => {
+      let dweight: Tensor | null = null;
+      let dbias: Tensor | null = null;
+      if (needs[1] || needs[2]) {
+        dweight = Tensor.empty([g.c]);
+        dbias = Tensor.empty([g.c]);
+        runReduction('reduce', g, { EVAL: 1 }, [x, dy, runningMean, runningVar, dweight, dbias]);
+      }
+      let dx: Tensor | null = null;
+      if (needs[0]) {
+        dx = Tensor.empty(x.shape);
+        runElementwise('dx_eval', g, { EPS: eps }, [dy, weight, runningVar, dx]);
+      }
+      return [dx, keepIf(dweight, needs[1]), keepIf(dbias, needs[2])];
+    });
+  }
+
+  if (g.n * g.hw < 2) throw new Error(`batchNorm: training needs more than one value per channel, got input [${x.shape.join(', ')}] (as PyTorch)`);
+  const mean = Tensor.empty([g.c]);
+  const invstd = Tensor.empty([g.c]);
+  runReduction('stats', g, { MOMENTUM: momentum }, [x, mean, invstd, runningMean, runningVar]);
+  const y = normalise(g, x, weight, bias, mean, invstd, false);
+  return record(y, 'batchNorm', [x, weight, bias], (dy, needs) => {
+    // Σg and Σg·x̂ are both ∂bias and ∂weight and the two sums ∂x needs.
+    const sumGxhat = Tensor.empty([g.c]);
+    const sumG = Tensor.empty([g.c]);
+    runReduction('reduce', g, { EVAL: 0 }, [x, dy, mean, invstd, sumGxhat, sumG]);
+    let dx: Tensor | null = null;
+    if (needs[0]) {
+      dx = Tensor.empty(x.shape);
+      runElementwise('dx_train', g, { NB: g.n }, [x, dy, weight, mean, invstd, sumGxhat, sumG, dx]);
+    }
+    return [dx, keepIf(sumGxhat, needs[1]), keepIf(sumG, needs[2])];
+  });
 }
 
 /** BatchNorm over [N, C, H, W] (PyTorch BatchNorm2d); running statistics are updated in place when training. */
