@@ -210,3 +210,141 @@ fn bias_grad(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index)
   }
   if (lane == 0u) { db[wid.x] = lane_sums[0]; }
 }
+
+// ---- tiled family: implicit GEMM out[m, p] = Σ_k A[m, k] · B[k, p] through workgroup memory ----
+// fwd:   m = output channel, p = output pixel (n, oy, ox), k = (ci, ky, kx)
+// dgrad: m = input channel,  p = input pixel (n, iy, ix),  k = (co, ky, kx)
+// wgrad: m = output channel, p = tap (ci, ky, kx),         k = output pixel of this split
+// Workgroups of 8 × 8 invocations, each a 4 × 4 block of a TM × TN tile; TK-deep slices of A and
+// B are staged in workgroup memory. Out-of-range elements stage as 0 and are never stored.
+const TM = 32u;
+const TN = 32u;
+const TK = 16u;
+var<workgroup> tile_a: array<array<f32, TM>, TK>; // [k][m]
+var<workgroup> tile_b: array<array<f32, TN>, TK>; // [k][p]
+
+fn mma_tile(lid: vec3u, acc: ptr<function, array<vec4f, 4>>) {
+  let mo = lid.y * 4u;
+  let po = lid.x * 4u;
+  for (var kk = 0u; kk < TK; kk++) {
+    let a = vec4f(tile_a[kk][mo], tile_a[kk][mo + 1u], tile_a[kk][mo + 2u], tile_a[kk][mo + 3u]);
+    let b = vec4f(tile_b[kk][po], tile_b[kk][po + 1u], tile_b[kk][po + 2u], tile_b[kk][po + 3u]);
+    for (var i = 0u; i < 4u; i++) { (*acc)[i] = fma(vec4f(a[i]), b, (*acc)[i]); }
+  }
+}
+
+// x[n, ci, iy, ix] for the output pixel p and tap t = (ci, ky, kx) as fwd and wgrad need it; 0 in the padding.
+fn x_tap(p: u32, t: u32) -> f32 {
+  let n = p / (HO * WO);
+  let oy = (p / WO) % HO;
+  let ox = p % WO;
+  let ci = t / (R * S);
+  let iy = i32(oy * ST + (t / S) % R) - i32(P);
+  let ix = i32(ox * ST + t % S) - i32(P);
+  let inside = iy >= 0 && iy < i32(H) && ix >= 0 && ix < i32(W) && n < NB && ci < C;
+  let i = ((min(n, NB - 1u) * C + min(ci, C - 1u)) * H + u32(clamp(iy, 0, i32(H) - 1))) * W + u32(clamp(ix, 0, i32(W) - 1));
+  return select(0.0, x[i], inside);
+}
+
+@compute @workgroup_size(8, 8)
+fn fwd_tiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
+  let p_base = (wid.x + wid.y * nwg.x) * TN;
+  let m_base = wid.z * TM;
+  let crs = C * R * S;
+  var acc: array<vec4f, 4>; // acc[channel][pixel]
+  for (var k0 = 0u; k0 < crs; k0 += TK) {
+    for (var e = li; e < TK * TM; e += 64u) {
+      let k = k0 + e / TM;
+      let j = e % TM;
+      tile_a[e / TM][j] = select(0.0, w[min(m_base + j, K - 1u) * crs + min(k, crs - 1u)], k < crs);
+      tile_b[e / TM][j] = x_tap(p_base + j, k);
+    }
+    workgroupBarrier();
+    mma_tile(lid, &acc);
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let co = m_base + lid.y * 4u + i;
+    if (co >= K) { break; }
+    var b = 0.0;
+    if (HAS_BIAS) { b = bias[co]; }
+    for (var j = 0u; j < 4u; j++) {
+      let p = p_base + lid.x * 4u + j;
+      if (p < NB * HO * WO) { y[((p / (HO * WO)) * K + co) * HO * WO + p % (HO * WO)] = acc[i][j] + b; }
+    }
+  }
+}
+
+// dy[n, co, oy, ox] reaching input pixel p = (n, iy, ix) through tap t = (co, ky, kx); 0 if none.
+fn dy_tap(p: u32, t: u32) -> f32 {
+  let n = p / (H * W);
+  let ty = i32((p / W) % H + P) - i32((t / S) % R);
+  let tx = i32(p % W + P) - i32(t % S);
+  let co = t / (R * S);
+  let oy = u32(max(ty, 0)) / ST;
+  let ox = u32(max(tx, 0)) / ST;
+  let inside = ty >= 0 && tx >= 0 && u32(ty) % ST == 0u && u32(tx) % ST == 0u && oy < HO && ox < WO && n < NB && co < K;
+  let i = ((min(n, NB - 1u) * K + min(co, K - 1u)) * HO + min(oy, HO - 1u)) * WO + min(ox, WO - 1u);
+  return select(0.0, dy[i], inside);
+}
+
+@compute @workgroup_size(8, 8)
+fn dgrad_tiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
+  let p_base = (wid.x + wid.y * nwg.x) * TN;
+  let m_base = wid.z * TM;
+  let krs = K * R * S;
+  var acc: array<vec4f, 4>; // acc[channel][pixel]
+  for (var k0 = 0u; k0 < krs; k0 += TK) {
+    for (var e = li; e < TK * TM; e += 64u) {
+      let k = min(k0 + e / TM, krs - 1u);
+      let j = e % TM;
+      // w[co, ci, ky, kx] with (co, ky, kx) = k and ci = m.
+      let wi = (k / (R * S)) * C * R * S + min(m_base + j, C - 1u) * R * S + k % (R * S);
+      tile_a[e / TM][j] = select(0.0, w[wi], k0 + e / TM < krs);
+      tile_b[e / TM][j] = dy_tap(p_base + j, k0 + e / TM);
+    }
+    workgroupBarrier();
+    mma_tile(lid, &acc);
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let ci = m_base + lid.y * 4u + i;
+    if (ci >= C) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      let p = p_base + lid.x * 4u + j;
+      if (p < NB * H * W) { dx[((p / (H * W)) * C + ci) * H * W + p % (H * W)] = acc[i][j]; }
+    }
+  }
+}
+
+@compute @workgroup_size(8, 8)
+fn wgrad_tiled(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
+  let p_base = wid.x * TN; // taps
+  let m_base = wid.y * TM; // output channels
+  let crs = C * R * S;
+  let plane = HO * WO;
+  let q_begin = wid.z * SPLIT_ROWS * WO; // output pixels (n, oy, ox) of this split
+  let q_end = min(q_begin + SPLIT_ROWS * WO, NB * plane);
+  var acc: array<vec4f, 4>; // acc[channel][tap]
+  for (var k0 = q_begin; k0 < q_end; k0 += TK) {
+    for (var e = li; e < TK * TM; e += 64u) {
+      let q = k0 + e / TM;
+      let qc = min(q, q_end - 1u);
+      let j = e % TM;
+      let dyi = ((qc / plane) * K + min(m_base + j, K - 1u)) * plane + qc % plane;
+      tile_a[e / TM][j] = select(0.0, dyw[dyi], q < q_end);
+      tile_b[e / TM][j] = select(0.0, x_tap(qc, p_base + j), q < q_end);
+    }
+    workgroupBarrier();
+    mma_tile(lid, &acc);
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let co = m_base + lid.y * 4u + i;
+    if (co >= K) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      let t = p_base + lid.x * 4u + j;
+      if (t < crs) { dw_parts[(wid.z * K + co) * crs + t] = acc[i][j]; }
+    }
+  }
+}

@@ -64,9 +64,7 @@ function check(d: Case, variant: ConvVariant, skipNumeric = false): Promise<void
 
 describe('conv2d matches the float64 reference: forward, ∂x, ∂w, ∂b', () => {
   for (const variant of CONV_VARIANTS) {
-    it(`${variant}: awkward shapes`, async () => {
-      for (const d of awkward) await check(d, variant);
-    });
+    for (const d of awkward) it(`${variant}: awkward ${JSON.stringify(d)}`, () => check(d, variant));
     for (const [name, d] of layers) it(`${variant}: ${name}`, () => check(d, variant, true));
   }
 });

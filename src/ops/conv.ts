@@ -93,7 +93,7 @@ export function convForward(g: ConvGeometry, x: Tensor, w: Tensor, b: Tensor | n
     const [gx, gy] = grid1d(Math.ceil((g.n * g.ho * blocks4(g.wo)) / WG));
     engine().run(spec, bindings, [gx, gy, blocks4(g.k)]);
   } else {
-    engine().run(spec, bindings, [Math.ceil((g.n * g.ho * g.wo) / TILE), Math.ceil(g.k / TILE)]);
+    engine().run(spec, bindings, [...grid1d(Math.ceil((g.n * g.ho * g.wo) / TILE)), Math.ceil(g.k / TILE)]);
   }
   return y;
 }
@@ -105,7 +105,7 @@ export function convInputGrad(g: ConvGeometry, dy: Tensor, w: Tensor, variant: C
     const [gx, gy] = grid1d(Math.ceil((g.n * g.h * blocks4(Math.ceil(g.w / g.stride))) / WG));
     engine().run(spec, [dy, w, dx], [gx, gy, blocks4(g.c) * g.stride]);
   } else {
-    engine().run(spec, [dy, w, dx], [Math.ceil((g.n * g.h * g.w) / TILE), Math.ceil(g.c / TILE)]);
+    engine().run(spec, [dy, w, dx], [...grid1d(Math.ceil((g.n * g.h * g.w) / TILE)), Math.ceil(g.c / TILE)]);
   }
   return dx;
 }
