@@ -1,0 +1,120 @@
+// C[M, N] = op(A) · op(B), f32. op(A) is A [M, K], or Aᵀ when TA (A stored [K, M]); op(B) is
+// B [K, N], or Bᵀ when TB (B stored [N, K]). Shapes and transposes are override constants, so each
+// shape gets its own pipeline with the index arithmetic folded. Two variants:
+// - blocked: each invocation owns a 4×4 block of C in four vec4 accumulators, no workgroup memory.
+//   Lavapipe runs it fastest (barriers are expensive there).
+// - tiled: a 16×16 workgroup stages 64×16 slices of op(A) and op(B) in workgroup memory and each
+//   invocation still owns a 4×4 block; the shape real GPUs reward.
+// Edges: loads clamp their row/column to the matrix (cheap, branch-free); stores skip what is
+// outside C; the tiled variant zero-fills the K tail it stages.
+override M: u32;
+override N: u32;
+override K: u32;
+override TA: bool = false;
+override TB: bool = false;
+
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read_write> c: array<f32>;
+
+fn load_a(m: u32, k: u32) -> f32 {
+  if (TA) { return a[k * M + m]; }
+  return a[m * K + k];
+}
+
+fn load_b(k: u32, n: u32) -> f32 {
+  if (TB) { return b[n * K + k]; }
+  return b[k * N + n];
+}
+
+fn store_row(m: u32, n0: u32, v: vec4f) {
+  if (m >= M) { return; }
+  let row = m * N;
+  for (var j = 0u; j < 4u; j++) {
+    if (n0 + j < N) { c[row + n0 + j] = v[j]; }
+  }
+}
+
+fn store_block(m0: u32, n0: u32, c0: vec4f, c1: vec4f, c2: vec4f, c3: vec4f) {
+  store_row(m0, n0, c0);
+  store_row(m0 + 1u, n0, c1);
+  store_row(m0 + 2u, n0, c2);
+  store_row(m0 + 3u, n0, c3);
+}
+
+const QUAD = vec4u(0u, 1u, 2u, 3u);
+
+// Dispatch: (ceil(N / 32), ceil(M / 32)) workgroups of 8×8.
+@compute @workgroup_size(8, 8)
+fn blocked(@builtin(global_invocation_id) gid: vec3u) {
+  let m0 = gid.y * 4u;
+  let n0 = gid.x * 4u;
+  if (m0 >= M || n0 >= N) { return; }
+  let mi = min(vec4u(m0) + QUAD, vec4u(M - 1u));
+  let ni = min(vec4u(n0) + QUAD, vec4u(N - 1u));
+  var c0 = vec4f(0.0);
+  var c1 = vec4f(0.0);
+  var c2 = vec4f(0.0);
+  var c3 = vec4f(0.0);
+  for (var k = 0u; k < K; k++) {
+    let av = vec4f(load_a(mi.x, k), load_a(mi.y, k), load_a(mi.z, k), load_a(mi.w, k));
+    let bv = vec4f(load_b(k, ni.x), load_b(k, ni.y), load_b(k, ni.z), load_b(k, ni.w));
+    c0 = fma(vec4f(av.x), bv, c0);
+    c1 = fma(vec4f(av.y), bv, c1);
+    c2 = fma(vec4f(av.z), bv, c2);
+    c3 = fma(vec4f(av.w), bv, c3);
+  }
+  store_block(m0, n0, c0, c1, c2, c3);
+}
+
+const TILE = 64u;
+const TK = 16u;
+var<workgroup> tile_a: array<array<f32, TILE>, TK>; // [k][m]
+var<workgroup> tile_b: array<array<f32, TILE>, TK>; // [k][n]
+
+// Dispatch: (ceil(N / 64), ceil(M / 64)) workgroups of 16×16.
+@compute @workgroup_size(16, 16)
+fn tiled(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let m_base = wid.y * TILE;
+  let n_base = wid.x * TILE;
+  let t = lid.y * 16u + lid.x;
+  var c0 = vec4f(0.0);
+  var c1 = vec4f(0.0);
+  var c2 = vec4f(0.0);
+  var c3 = vec4f(0.0);
+  for (var k0 = 0u; k0 < K; k0 += TK) {
+    // 1024 elements of each slice, four per invocation.
+    for (var r = 0u; r < 4u; r++) {
+      let e = t + r * 256u;
+      let kk = e / TILE;
+      let mn = e % TILE;
+      let k = k0 + kk;
+      let kc = min(k, K - 1u);
+      tile_a[kk][mn] = select(0.0, load_a(min(m_base + mn, M - 1u), kc), k < K);
+      tile_b[kk][mn] = select(0.0, load_b(kc, min(n_base + mn, N - 1u)), k < K);
+    }
+    workgroupBarrier();
+    let mo = lid.y * 4u;
+    let no = lid.x * 4u;
+    for (var kk = 0u; kk < TK; kk++) {
+      let av = vec4f(tile_a[kk][mo], tile_a[kk][mo + 1u], tile_a[kk][mo + 2u], tile_a[kk][mo + 3u]);
+      let bv = vec4f(tile_b[kk][no], tile_b[kk][no + 1u], tile_b[kk][no + 2u], tile_b[kk][no + 3u]);
+      c0 = fma(vec4f(av.x), bv, c0);
+      c1 = fma(vec4f(av.y), bv, c1);
+      c2 = fma(vec4f(av.z), bv, c2);
+      c3 = fma(vec4f(av.w), bv, c3);
+    }
+    workgroupBarrier();
+  }
+  store_block(m_base + lid.y * 4u, n_base + lid.x * 4u, c0, c1, c2, c3);
+}
+
+// linear's bias, in place on its fresh output: y[m, n] += bias[n].
+@group(0) @binding(0) var<storage, read> bias: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(256)
+fn add_bias(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i < arrayLength(&y)) { y[i] += bias[i % N]; }
+}
