@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Fashion-MNIST-LT ρ = 0.01-like counts, deliberately not sorted, so head → tail ordering shows.
 const trainCounts = [6000, 35, 3597, 60, 2156, 100, 1292, 774, 464, 278];
-const names = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle <boot> & co'];
+const names = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle <boot> & co|x'];
 
 /** Epoch e: class c gets 1000 test images, accuracy rising with e and falling with c. */
 function record(epoch: number, top: number, gae?: number): EpochRecord {
@@ -29,7 +29,7 @@ function record(epoch: number, top: number, gae?: number): EpochRecord {
 describe('report', () => {
   const records = [record(1, 50, 40), record(2, 80, 30), record(3, 90, 25), record(4, 85, 20)];
   const ce = { name: 'CE', perClass: trainCounts.map((_, c) => 95 - 8 * c) };
-  const { markdown, plots } = renderReport({ title: 'AEGL on Fashion-MNIST-LT', method: 'AEGL', trainCounts, records, classNames: names, settings: { dataset: 'fmnist', seed: 0 }, compare: [ce] });
+  const { markdown, plots } = renderReport({ title: 'AEGL on Fashion-MNIST-LT', method: 'AEGL', trainCounts, records, classNames: names, settings: { dataset: 'fmnist', seed: 0, init: undefined }, compare: [ce] });
 
   it('orders classes head → tail by training images', () => {
     expect(headToTail(trainCounts)).toEqual([0, 2, 4, 6, 7, 8, 9, 5, 3, 1]);
@@ -44,6 +44,7 @@ describe('report', () => {
     expect(markdown).toContain('AEGL best (epoch 3)');
     expect(markdown).toContain('AEGL last (epoch 4)');
     expect(markdown).toContain('`dataset`: "fmnist"');
+    expect(markdown).not.toContain('init');
   });
 
   it('lists per-class accuracy head → tail beside the compared method, with training counts', () => {
@@ -52,6 +53,7 @@ describe('report', () => {
     expect(rows.map((r) => r.split(' | ')[0].slice(2))).toEqual(['T-shirt/top', 'Pullover', 'Sandal', 'Trouser']);
     // Sandal: class 5, 100 training images; CE 55; best epoch 90 − 20 = 70 %; last 85 − 20 = 65 %.
     expect(markdown).toContain('| Sandal | 100 | 55.00 | 70.00 | 65.00 |');
+    expect(section).toContain('| Ankle <boot> & co\\|x | 278 |'); // a | in a name must not split the cell
   });
 
   it('shows GAE counts per epoch and per class when present, and omits them otherwise', () => {

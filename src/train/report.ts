@@ -33,7 +33,7 @@ export const PLOT_FILES = {
 } as const;
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(2));
-const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+const row = (cells: (string | number)[]) => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
 const table = (head: string[], rows: (string | number)[][]) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
 
 /** Class indices from most to fewest training images (stable), i.e. head → tail. */
@@ -56,7 +56,8 @@ export function renderReport(input: ReportInput): { markdown: string; plots: Rec
 
   const md: string[] = [`# ${input.title}`, ''];
   if (input.settings) {
-    md.push(Object.entries(input.settings).map(([k, v]) => `\`${k}\`: ${JSON.stringify(v)}`).join(' · '), '');
+    const shown = Object.entries(input.settings).filter(([, v]) => v !== undefined);
+    md.push(shown.map(([k, v]) => `\`${k}\`: ${JSON.stringify(v)}`).join(' · '), '');
   }
 
   md.push('## Overall test accuracy (%)', '');
