@@ -163,7 +163,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
             ? ceilings.matmul.filter((m) => `${m.n}×${m.n}×${m.n}` === p.shape).map((m) => m.ms)
             : rows.filter((r) => r.kernel === p.kernel && r.shape === p.shape && r.ms !== null).map((r) => r.ms!);
         const oursMs = ours.length ? Math.min(...ours) : null;
-        return { ...p, oursMs, ratio: oursMs === null ? null : oursMs / p.ms };
+        return { ...p, oursMs, ratio: oursMs === null || !(p.ms > 0) ? null : oursMs / p.ms };
       });
       tfjs = { ratios };
     } catch (err) {
