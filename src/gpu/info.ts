@@ -1,6 +1,7 @@
 // `aegl-gpu info`: the adapter, its features and the limits the device was opened with.
 import type { Engine } from './engine.js';
 import { listAdapters } from './device.js';
+import { tuningCachePath, tuningEnabled } from './tuner.js';
 
 export async function describeEngine(e: Engine, brief: boolean): Promise<string> {
   const s = e.gpu.summary;
@@ -8,6 +9,7 @@ export async function describeEngine(e: Engine, brief: boolean): Promise<string>
     `adapter:  ${s.name} (${s.description || 'no description'})`,
     `backend:  ${s.backend}, feature level ${s.featureLevel}${s.isFallback ? ', software fallback' : ''}`,
     `vendor:   ${s.vendor || '-'} / ${s.architecture || '-'}`,
+    `tuning:   ${tuningCachePath()}${tuningEnabled() ? '' : ' (off: AEGL_TUNE=0)'}`,
   ];
   if (brief) return lines.join('\n');
   lines.push(`features: ${[...e.device.features].sort().join(', ')}`);

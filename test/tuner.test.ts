@@ -1,0 +1,128 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { backward } from '../src/autograd.js';
+import { adapterKey, chooseVariant, pendingShapes, registerTunable, tunePending, tuningCachePath } from '../src/gpu/tuner.js';
+import { conv2d, convGeometry, geometryKey } from '../src/ops/conv.js';
+import { scale } from '../src/ops/elementwise.js';
+import { Tensor, tidy } from '../src/tensor.js';
+import { randomArray, useEngine } from './helpers/gpu.js';
+
+const engine = useEngine();
+const g = convGeometry([2, 3, 9, 7], [5, 3, 3, 3], 1, 1);
+const key = geometryKey(g);
+
+let warnings: string[] = [];
+beforeEach(() => {
+  process.env.AEGL_CACHE_DIR = mkdtempSync(join(tmpdir(), 'aegl-tune-'));
+  delete process.env.AEGL_TUNE;
+  warnings = [];
+  const write = process.stderr.write.bind(process.stderr) as (chunk: string | Uint8Array) => boolean;
+  vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+    if (String(chunk).startsWith('aegl-gpu:')) warnings.push(String(chunk));
+    return write(chunk);
+  }) as typeof process.stderr.write);
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** Runs conv2d forward and both gradients at `g` and returns the conv2d kernels it dispatched. */
+async function convStep(): Promise<string[]> {
+  const before = new Map(engine.get().stats.dispatchesByKernel);
+  const grads = tidy(() => {
+    const x = Tensor.from(randomArray(2 * 3 * 9 * 7, 1), [2, 3, 9, 7]);
+    const w = Tensor.from(randomArray(5 * 27, 2), [5, 3, 3, 3]);
+    x.requiresGrad = w.requiresGrad = true;
+    const y = conv2d(x, w, null, { padding: 1 });
+    return [...backward(y, { grad: Tensor.full(y.shape, 1), inputs: [x, w] }).values()];
+  });
+  await engine.get().sync();
+  grads.forEach((t) => t.dispose());
+  return [...engine.get().stats.dispatchesByKernel]
+    .filter(([label, n]) => /^conv2d\.(fwd|dgrad|wgrad)_/.test(label) && n > (before.get(label) ?? 0))
+    .map(([label]) => label.slice(0, label.indexOf('(')));
+}
+
+function writeCache(adapters: Record<string, unknown>, version = 1): void {
+  writeFileSync(tuningCachePath(), JSON.stringify({ version, adapters }));
+}
+
+describe('tuner', () => {
+  it('tunes pending conv2d shapes once, saves the choice and reuses it from disk', async () => {
+    expect(await convStep()).toEqual(['conv2d.fwd_blocked', 'conv2d.dgrad_blocked', 'conv2d.wgrad_blocked']);
+    expect(pendingShapes()).toEqual(['fwd', 'dgrad', 'wgrad'].map((p) => ({ kind: `conv2d.${p}`, key })));
+    const tuned = await tunePending();
+    expect(tuned.map((t) => t.kind)).toEqual(['conv2d.fwd', 'conv2d.dgrad', 'conv2d.wgrad']);
+    for (const t of tuned) {
+      expect(Object.keys(t.choice.ms)).toEqual(['blocked', 'tiled']);
+      expect(t.choice.ms[t.choice.variant]).toBe(Math.min(...(Object.values(t.choice.ms) as number[])));
+    }
+    const saved = JSON.parse(readFileSync(tuningCachePath(), 'utf8'));
+    expect(saved.adapters[adapterKey()]['conv2d.wgrad'][key].variant).toBe(tuned[2].choice.variant);
+    expect(pendingShapes()).toEqual([]);
+
+    // A cache written by an earlier run, choosing tiled everywhere, is what runs now.
+    // A fresh cache location stands for a later process: its file is read from disk.
+    process.env.AEGL_CACHE_DIR = mkdtempSync(join(tmpdir(), 'aegl-tune-'));
+    const tiled = { variant: 'tiled', ms: { blocked: 2, tiled: 1 } };
+    writeCache({ [adapterKey()]: { 'conv2d.fwd': { [key]: tiled }, 'conv2d.dgrad': { [key]: tiled }, 'conv2d.wgrad': { [key]: tiled } } });
+    expect(await convStep()).toEqual(['conv2d.fwd_tiled', 'conv2d.dgrad_tiled', 'conv2d.wgrad_tiled']);
+    expect(pendingShapes()).toEqual([]);
+    expect(await tunePending()).toEqual([]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('ignores another adapter’s choices', async () => {
+    const tiled = { variant: 'tiled', ms: {} };
+    writeCache({ 'some other GPU | metal | driver 1': { 'conv2d.fwd': { [key]: tiled } } });
+    expect(chooseVariant('conv2d.fwd', key, ['blocked', 'tiled'], 'blocked')).toBe('blocked');
+    expect(pendingShapes()).toEqual([{ kind: 'conv2d.fwd', key }]);
+    await tunePending();
+    const saved = JSON.parse(readFileSync(tuningCachePath(), 'utf8'));
+    expect(Object.keys(saved.adapters).sort()).toEqual([adapterKey(), 'some other GPU | metal | driver 1'].sort());
+  });
+
+  for (const [what, text] of [
+    ['unparsable', '{"version": 1, "adapt'],
+    ['of another version', JSON.stringify({ version: 0, adapters: {} })],
+    ['malformed', JSON.stringify({ version: 1, adapters: { x: { 'conv2d.fwd': { k: 'tiled' } } } })],
+  ]) {
+    it(`warns once about a cache that is ${what}, ignores it and replaces it`, async () => {
+      writeFileSync(tuningCachePath(), text);
+      expect(chooseVariant('conv2d.fwd', key, ['blocked', 'tiled'], 'blocked')).toBe('blocked');
+      expect(chooseVariant('conv2d.dgrad', key, ['blocked', 'tiled'], 'blocked')).toBe('blocked');
+      expect(warnings.length).toBe(1);
+      expect(warnings[0]).toContain(tuningCachePath());
+      expect(warnings[0].trim().split('\n').length).toBe(1);
+      await tunePending();
+      expect(JSON.parse(readFileSync(tuningCachePath(), 'utf8')).version).toBe(1);
+    });
+  }
+
+  it('never chooses a variant whose output disagrees with the default', async () => {
+    // 'wrong' is the fastest (one dispatch) but computes 3x instead of 2x; 'slow' is right but takes
+    // 40 dispatches; 'fast' is right and as quick as 'wrong'.
+    registerTunable('test.double', ['slow', 'wrong', 'fast'], () => ({
+      inputs: [[1 << 18]],
+      run: (variant, [x]) => {
+        if (variant === 'wrong') return scale(x, 3);
+        if (variant === 'fast') return scale(x, 2);
+        let y = scale(x, 2);
+        for (let i = 0; i < 40; i++) y = scale(y, 1);
+        return y;
+      },
+    }));
+    expect(chooseVariant('test.double', 'n', ['slow', 'wrong', 'fast'], 'slow')).toBe('slow');
+    const [tuned] = await tunePending();
+    expect(tuned.choice.ms.wrong).toBeNull();
+    expect(tuned.choice.variant).toBe('fast');
+    expect(chooseVariant('test.double', 'n', ['slow', 'wrong', 'fast'], 'slow')).toBe('fast');
+  });
+
+  it('AEGL_TUNE=0 runs the defaults and tunes nothing', async () => {
+    process.env.AEGL_TUNE = '0';
+    expect(chooseVariant('conv2d.fwd', 'never-seen', ['blocked', 'tiled'], 'tiled')).toBe('tiled');
+    expect(pendingShapes()).toEqual([]);
+    expect(await tunePending()).toEqual([]);
+  });
+});
