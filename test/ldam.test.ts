@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ldamLogits } from '../src/ops/ldam.js';
+import { crossEntropy } from '../src/ops/loss.js';
 import { Tensor, tidy } from '../src/tensor.js';
 import { ldamMargins } from '../src/train/class-weights.js';
 import { f32, freshSeed, randomArray, useEngine } from './helpers/gpu.js';
 import { checkOp } from './helpers/opcheck.js';
 import * as ref from './reference/ldam.js';
+import * as ce from './reference/loss.js';
 
 useEngine();
 
@@ -51,4 +53,30 @@ describe('ldamLogits matches the float64 reference, forward and backward', () =>
       expect(() => ldamLogits(x, Tensor.zeros([4], 'u32'), Tensor.zeros([4]))).toThrow(/margins \[C\]/);
     });
   });
+});
+
+describe('LDAM loss = crossEntropy(ldamLogits(…)) matches the reference LDAMLoss in float64', () => {
+  // losses.py: F.cross_entropy(s·where(onehot, x − m_y, x), y, weight) — with and without DRW weights.
+  for (const [n, c, weighted] of [[1, 10, false], [37, 10, true], [128, 100, true], [5, 3, false]] as const) {
+    it(`[${n}, ${c}]${weighted ? ' with DRW weights' : ''}`, async () => {
+      const seed = freshSeed();
+      const { labels, margins } = problem(n, c, seed);
+      const weights = weighted ? f32(randomArray(c, seed + 3, 0.1, 3)) : undefined;
+      const k = { c, labels, weights };
+      const z = ref.ldamLogits(labels, margins, 30);
+      await checkOp({
+        name: 'ldam+crossEntropy',
+        shapes: [[n, c]],
+        gpu: ([x]) =>
+          crossEntropy(ldamLogits(x, Tensor.from(labels, [n], 'u32'), Tensor.from(margins, [c]), 30), Tensor.from(labels, [n], 'u32'), {
+            weights: weights && Tensor.from(weights, [c]),
+          }),
+        ref: (xs) => ce.crossEntropy(k)([z(xs)]),
+        // Chain rule through the two references: ∂/∂x = s · ∂CE/∂z.
+        refVjp: (xs, g) => ref.ldamLogitsVjp(30)(xs, ce.crossEntropyVjp(k)([z(xs)], g)[0]),
+        range: [-1, 1],
+        seed,
+      });
+    });
+  }
 });
