@@ -13,8 +13,9 @@ struct Params { seed: u32, base: u32, p: f32, scale: f32 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= arrayLength(&y)) { return; }
-  let keep = rand_uniform(params.seed, STREAM, params.base + i) >= params.p;
-  y[i] = select(0.0, x[i] * params.scale, keep);
+  // Grid stride: the dispatch size is free (src/gpu/grid-stride.ts).
+  for (var i = gid.x + gid.y * nwg.x * WG; i < arrayLength(&y); i += nwg.x * nwg.y * WG) {
+    let keep = rand_uniform(params.seed, STREAM, params.base + i) >= params.p;
+    y[i] = select(0.0, x[i] * params.scale, keep);
+  }
 }

@@ -14,32 +14,34 @@ const WG: u32 = 256u;
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 
-fn flat(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+// Both kernels loop with a grid stride, so the dispatch size is free (src/gpu/grid-stride.ts).
+fn first(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+fn stride(nwg: vec3u) -> u32 { return nwg.x * nwg.y * WG; }
 
-// One invocation per output value: a subsampled input value or a padding zero.
+// Per output value: a subsampled input value or a padding zero.
 @compute @workgroup_size(WG)
 fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let o = flat(gid, nwg);
-  if (o >= N * CO * OH * OW) { return; }
-  let ow = o % OW;
-  let oh = (o / OW) % OH;
-  let co = (o / (OW * OH)) % CO;
-  let n = o / (OW * OH * CO);
-  var v = 0.0;
-  if (co >= P && co < P + C) { v = src[((n * C + co - P) * H + 2u * oh) * W + 2u * ow]; }
-  dst[o] = v;
+  for (var o = first(gid, nwg); o < N * CO * OH * OW; o += stride(nwg)) {
+    let ow = o % OW;
+    let oh = (o / OW) % OH;
+    let co = (o / (OW * OH)) % CO;
+    let n = o / (OW * OH * CO);
+    var v = 0.0;
+    if (co >= P && co < P + C) { v = src[((n * C + co - P) * H + 2u * oh) * W + 2u * ow]; }
+    dst[o] = v;
+  }
 }
 
-// One invocation per input value: its output's gradient where it was sampled, else 0.
+// Per input value: its output's gradient where it was sampled, else 0.
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flat(gid, nwg);
-  if (i >= N * C * H * W) { return; }
-  let w = i % W;
-  let h = (i / W) % H;
-  let c = (i / (W * H)) % C;
-  let n = i / (W * H * C);
-  var v = 0.0;
-  if (h % 2u == 0u && w % 2u == 0u) { v = src[((n * CO + c + P) * OH + h / 2u) * OW + w / 2u]; }
-  dst[i] = v;
+  for (var i = first(gid, nwg); i < N * C * H * W; i += stride(nwg)) {
+    let w = i % W;
+    let h = (i / W) % H;
+    let c = (i / (W * H)) % C;
+    let n = i / (W * H * C);
+    var v = 0.0;
+    if (h % 2u == 0u && w % 2u == 0u) { v = src[((n * CO + c + P) * OH + h / 2u) * OW + w / 2u]; }
+    dst[i] = v;
+  }
 }

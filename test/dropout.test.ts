@@ -15,8 +15,9 @@ async function gpuMask(shape: number[], p: number, seed: number, step: number): 
 }
 
 describe('dropout', () => {
-  // Steps near 2³² / size exercise the wrap of the draw index.
-  const cases: [number[], number, number][] = [[[1, 7], 0.5, 0], [[3, 5, 17], 0.2, 3], [[2, 128], 0.9, 33554431], [[2, 3136], 0.5, 12]];
+  // Steps near 2³² / size exercise the wrap of the draw index; [5, 7001] has more values than a
+  // narrow dispatch has invocations (src/gpu/grid-stride.ts).
+  const cases: [number[], number, number][] = [[[1, 7], 0.5, 0], [[3, 5, 17], 0.2, 3], [[2, 128], 0.9, 33554431], [[2, 3136], 0.5, 12], [[5, 7001], 0.3, 7]];
   for (const [shape, p, step] of cases) {
     it(`matches the reference with the CPU twin's mask on [${shape}], p=${p}, step ${step}`, async () => {
       const seed = freshSeed();

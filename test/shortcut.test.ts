@@ -14,6 +14,7 @@ const cases: [ref.Nchw, number][] = [
   [[2, 5, 3, 3], 9],
   [[1, 17, 9, 11], 17],
   [[3, 1, 1, 2], 3],
+  [[4, 16, 35, 33], 32], // more values than a narrow dispatch has invocations
   [[2, 16, 32, 32], 32],
   [[2, 32, 16, 16], 64],
 ];

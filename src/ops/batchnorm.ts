@@ -3,7 +3,8 @@
 // in place, then the normalisation) and 2 backward (per-channel sums, then ∂x). Inference:
 // 1 forward, and 1 backward when only ∂x is wanted (the AEGL attack).
 import { record } from '../autograd.js';
-import { engine, grid1d } from '../gpu/engine.js';
+import { engine } from '../gpu/engine.js';
+import { defaultGridVariant, GRID_VARIANTS, strideGrid, type GridVariant } from '../gpu/grid-stride.js';
 import { chooseVariant, registerTunable } from '../gpu/tuner.js';
 import { Tensor } from '../tensor.js';
 
@@ -17,14 +18,9 @@ export interface BatchNormOptions {
 }
 
 const WG_EW = 256;
-/**
- * Dispatch sizes of the elementwise kernels (they loop with a grid stride): one invocation per
- * run of VEC values, or a few workgroups — lavapipe pays per workgroup, and there 16 workgroups
- * ran 2× faster than one invocation per run (and than 64). The tuner picks per adapter and shape.
- */
-export const BATCHNORM_VARIANTS = ['spread', 'narrow'] as const;
-export type BatchNormVariant = (typeof BATCHNORM_VARIANTS)[number];
-const NARROW_WORKGROUPS = 16;
+/** Dispatch sizes of the elementwise kernels (grid-stride loops, see grid-stride.ts), tuned per adapter and shape. */
+export const BATCHNORM_VARIANTS = GRID_VARIANTS;
+export type BatchNormVariant = GridVariant;
 
 interface Geometry {
   n: number;
@@ -40,8 +36,7 @@ function geometry(x: Tensor, eps: number, forced?: BatchNormVariant): Geometry {
   const [n, c] = x.shape;
   const hw = x.size / (n * c);
   const key = `${n}x${c}x${hw}`;
-  const fallback: BatchNormVariant = engine().gpu.summary.isFallback ? 'narrow' : 'spread';
-  const variant = forced ?? chooseVariant('batchnorm.elementwise', key, BATCHNORM_VARIANTS, fallback) as BatchNormVariant;
+  const variant = forced ?? (chooseVariant('batchnorm.elementwise', key, BATCHNORM_VARIANTS, defaultGridVariant()) as BatchNormVariant);
   return { n, c, hw, vec: hw % 4 === 0 ? 4 : hw % 2 === 0 ? 2 : 1, eps, variant };
 }
 
@@ -51,9 +46,7 @@ function run(entry: string, constants: Record<string, number>, bindings: Tensor[
 
 /** An elementwise kernel over all N·C·H·W values. */
 function runElementwise(entry: 'apply' | 'dx_train' | 'dx_eval', g: Geometry, constants: Record<string, number>, bindings: Tensor[]): void {
-  const groups = Math.ceil((g.n * g.c * g.hw) / g.vec / WG_EW);
-  const workgroups = g.variant === 'narrow' ? [Math.min(NARROW_WORKGROUPS, groups), 1] : grid1d(groups);
-  run(entry, { C: g.c, HW: g.hw, VEC: g.vec, ...constants }, bindings, workgroups);
+  run(entry, { C: g.c, HW: g.hw, VEC: g.vec, ...constants }, bindings, strideGrid((g.n * g.c * g.hw) / g.vec, WG_EW, g.variant));
 }
 
 /** A per-channel reduction: one workgroup per channel. */

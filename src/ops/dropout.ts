@@ -1,7 +1,8 @@
 // Inverted dropout with a seeded, counter-based mask (stream RngStream.dropout): the same seed
 // and step give the same mask on every run, and the backward pass recomputes it.
 import { record } from '../autograd.js';
-import { engine, grid1d } from '../gpu/engine.js';
+import { engine } from '../gpu/engine.js';
+import { strideGrid } from '../gpu/grid-stride.js';
 import { RngStream } from '../rng-streams.js';
 import { Tensor } from '../tensor.js';
 
@@ -20,7 +21,7 @@ function applyMask(x: Tensor, p: number, seed: number, base: number): Tensor {
   new Uint32Array(params, 0, 2).set([seed >>> 0, base]);
   // p = 1 drops everything (PyTorch gives zeros); the scale is then never used.
   new Float32Array(params, 8, 2).set([p, p < 1 ? 1 / (1 - p) : 0]);
-  engine().run({ shader: 'dropout', constants: { STREAM: RngStream.dropout } }, [x, out], grid1d(Math.ceil(x.size / WG)), new Uint32Array(params));
+  engine().run({ shader: 'dropout', constants: { STREAM: RngStream.dropout } }, [x, out], strideGrid(x.size, WG), new Uint32Array(params));
   return out;
 }
 

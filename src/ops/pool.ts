@@ -1,6 +1,7 @@
 // Pooling over [N, C, H, W]: 2×2 max pooling with stride 2 and global average pooling.
 import { record } from '../autograd.js';
-import { engine, grid1d } from '../gpu/engine.js';
+import { engine } from '../gpu/engine.js';
+import { strideGrid } from '../gpu/grid-stride.js';
 import { Tensor } from '../tensor.js';
 
 const WG = 256;
@@ -16,7 +17,7 @@ export function maxPool2d(x: Tensor): Tensor {
   if (h < 2 || w < 2) throw new Error(`maxPool2d: input [${x.shape.join(', ')}] is smaller than the 2×2 window`);
   const constants = { H: h, W: w, PLANES: n * c };
   const out = Tensor.empty([n, c, Math.floor(h / 2), Math.floor(w / 2)]);
-  const workgroups = grid1d(Math.ceil(out.size / WG));
+  const workgroups = strideGrid(out.size, WG);
   engine().run({ shader: 'pool', entry: 'max_forward', constants }, [x, out], workgroups);
   return record(out, 'maxPool2d', [x], (g) => {
     const dx = Tensor.empty(x.shape);
@@ -30,10 +31,10 @@ export function globalAvgPool(x: Tensor): Tensor {
   const [n, c, h, w] = nchw('globalAvgPool', x);
   const constants = { H: h, W: w, PLANES: n * c };
   const out = Tensor.empty([n, c]);
-  engine().run({ shader: 'pool', entry: 'avg_forward', constants }, [x, out], grid1d(Math.ceil(out.size / WG)));
+  engine().run({ shader: 'pool', entry: 'avg_forward', constants }, [x, out], strideGrid(out.size, WG));
   return record(out, 'globalAvgPool', [x], (g) => {
     const dx = Tensor.empty(x.shape);
-    engine().run({ shader: 'pool', entry: 'avg_backward', constants }, [g, dx], grid1d(Math.ceil(x.size / WG)));
+    engine().run({ shader: 'pool', entry: 'avg_backward', constants }, [g, dx], strideGrid(x.size, WG));
     return [dx];
   });
 }

@@ -1,7 +1,8 @@
 // The option-A (parameter-free) shortcut of the CIFAR ResNets, as in LDAM-DRW's resnet32:
 // LambdaLayer(lambda x: F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, planes // 4, planes // 4))).
 import { record } from '../autograd.js';
-import { engine, grid1d } from '../gpu/engine.js';
+import { engine } from '../gpu/engine.js';
+import { strideGrid } from '../gpu/grid-stride.js';
 import { Tensor } from '../tensor.js';
 
 const WG = 256;
@@ -15,10 +16,10 @@ export function shortcutA(x: Tensor, outChannels: number): Tensor {
   }
   const constants = { N: n, C: c, H: h, W: w, CO: outChannels };
   const out = Tensor.empty([n, outChannels, Math.ceil(h / 2), Math.ceil(w / 2)]);
-  engine().run({ shader: 'shortcut', entry: 'forward', constants }, [x, out], grid1d(Math.ceil(out.size / WG)));
+  engine().run({ shader: 'shortcut', entry: 'forward', constants }, [x, out], strideGrid(out.size, WG));
   return record(out, 'shortcutA', [x], (g) => {
     const dx = Tensor.empty(x.shape);
-    engine().run({ shader: 'shortcut', entry: 'backward', constants }, [g, dx], grid1d(Math.ceil(x.size / WG)));
+    engine().run({ shader: 'shortcut', entry: 'backward', constants }, [g, dx], strideGrid(x.size, WG));
     return [dx];
   });
 }
