@@ -6,6 +6,7 @@ import { backward } from '../src/autograd.js';
 import { adapterKey, chooseVariant, pendingShapes, registerTunable, tunePending, tuningCachePath } from '../src/gpu/tuner.js';
 import { conv2d, convGeometry, geometryKey } from '../src/ops/conv.js';
 import { scale } from '../src/ops/elementwise.js';
+import { matmul } from '../src/ops/matmul.js';
 import { Tensor, tidy } from '../src/tensor.js';
 import { randomArray, useEngine } from './helpers/gpu.js';
 
@@ -70,6 +71,14 @@ describe('tuner', () => {
     expect(pendingShapes()).toEqual([]);
     expect(await tunePending()).toEqual([]);
     expect(warnings).toEqual([]);
+  });
+
+  it('tunes matmul shapes too', async () => {
+    tidy(() => matmul(Tensor.from(randomArray(6 * 5, 1), [5, 6]), Tensor.from(randomArray(5 * 7, 2), [7, 5]), { transA: true, transB: true }));
+    expect(pendingShapes()).toEqual([{ kind: 'matmul', key: 'm6k5n7-ta-tb' }]);
+    const [tuned] = await tunePending();
+    expect(Object.keys(tuned.choice.ms)).toEqual(['blocked', 'tiled']);
+    expect(chooseVariant('matmul', 'm6k5n7-ta-tb', ['blocked', 'tiled'], 'blocked')).toBe(tuned.choice.variant);
   });
 
   it('ignores another adapter’s choices', async () => {

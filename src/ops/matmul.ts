@@ -2,6 +2,7 @@
 // torch.nn.functional.linear). The kernel variant is a parameter so a tuner can pick per shape.
 import { record } from '../autograd.js';
 import { engine, grid1d } from '../gpu/engine.js';
+import { chooseVariant, registerTunable } from '../gpu/tuner.js';
 import { Tensor } from '../tensor.js';
 import { sumRows } from './reduce.js';
 
@@ -25,14 +26,28 @@ function dims(t: Tensor, trans: boolean | undefined): [number, number] {
   return trans ? [c, r] : [r, c];
 }
 
+/** The tuner's shape key, e.g. `m128k576n64-tb`, parsed back by the tunable below. */
+function matmulKey(m: number, k: number, n: number, o: MatmulOptions): string {
+  return `m${m}k${k}n${n}${o.transA ? '-ta' : ''}${o.transB ? '-tb' : ''}`;
+}
+
+registerTunable('matmul', MATMUL_VARIANTS, (key) => {
+  const [, m, k, n] = (/^m(\d+)k(\d+)n(\d+)/.exec(key) ?? []).map(Number);
+  const o = { transA: key.includes('-ta'), transB: key.includes('-tb') };
+  return {
+    inputs: [o.transA ? [k, m] : [m, k], o.transB ? [n, k] : [k, n]],
+    run: (variant, [a, b]) => matmulKernel(a, b, { ...o, variant: variant as MatmulVariant }),
+  };
+});
+
 function matmulKernel(a: Tensor, b: Tensor, o: MatmulOptions): Tensor {
-  const variant = o.variant ?? 'blocked';
-  if (!MATMUL_VARIANTS.includes(variant)) throw new Error(`matmul: unknown variant "${variant}"`);
   const [m, k] = dims(a, o.transA);
   const [kb, n] = dims(b, o.transB);
   if (k !== kb) {
     throw new Error(`matmul: inner sizes differ: op(A) is [${m}, ${k}], op(B) is [${kb}, ${n}] (shapes [${a.shape}] and [${b.shape}])`);
   }
+  const variant = o.variant ?? (chooseVariant('matmul', matmulKey(m, k, n, o), MATMUL_VARIANTS, 'blocked') as MatmulVariant);
+  if (!MATMUL_VARIANTS.includes(variant)) throw new Error(`matmul: unknown variant "${variant}"`);
   const out = Tensor.empty([m, n]);
   const tile = TILE[variant];
   const groups = [Math.ceil(n / tile), Math.ceil(m / tile)];
