@@ -22,7 +22,7 @@ describe('SGD matches torch.optim.SGD in float64', () => {
       const p0 = sizes.map((n, k) => f32(randomArray(n, seed + k)));
       const grads = sizes.map((n, k) => [0, 1, 2].map((t) => (k === 1 && t === 0 ? null : f32(randomArray(n, seed + 10 * t + k + 100)))));
       const params = p0.map((p) => Tensor.from(p));
-      const opt = new SGD(params, { lr: 1, ...s });
+      const opt = new SGD(params, { ...s, lr: 1 });
       opt.lr = s.lr; // settable, as schedules need
       const sgdKernels = () => [...engine().stats.dispatchesByKernel].reduce((n, [label, c]) => n + (label.startsWith('sgd.') ? c : 0), 0);
       const before = sgdKernels();

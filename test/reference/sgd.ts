@@ -9,17 +9,17 @@ export interface SgdSettings {
 /** The parameter after each step; a null gradient skips the step (and does not start the buffer). */
 export function sgdSteps(p0: Float64Array, grads: (Float64Array | null)[], s: SgdSettings): Float64Array[] {
   const p = p0.slice();
-  let buf: Float64Array | null = null;
+  const buf = new Float64Array(p.length);
+  let started = false;
   const history: Float64Array[] = [];
   for (const g of grads) {
     if (g) {
       const d = g.map((v, i) => v + s.weightDecay * p[i]);
       let step = d;
       if (s.momentum !== 0) {
-        const prev: Float64Array | null = buf;
-        buf = prev ? prev.map((b, i) => s.momentum * b + d[i]) : d.slice();
-        const b = buf;
-        step = s.nesterov ? d.map((v, i) => v + s.momentum * b[i]) : b;
+        for (let i = 0; i < p.length; i++) buf[i] = started ? s.momentum * buf[i] + d[i] : d[i];
+        started = true;
+        step = s.nesterov ? d.map((v, i) => v + s.momentum * buf[i]) : buf;
       }
       for (let i = 0; i < p.length; i++) p[i] -= s.lr * step[i];
     }
