@@ -2,7 +2,7 @@
 // forward and backward. An op module that is missing (or fails to load) becomes one row saying
 // so, rather than a guess.
 import { CONV_PASSES, CONV_VARIANTS, conv2d, convFlops, convGeometry, convPassShapes, geometryKey, runConvPass } from '../src/ops/conv.js';
-import { batchNorm2d } from '../src/ops/batchnorm.js';
+import { BATCHNORM_VARIANTS, batchNorm2d } from '../src/ops/batchnorm.js';
 import { add, relu } from '../src/ops/elementwise.js';
 import { MATMUL_VARIANTS, linear } from '../src/ops/matmul.js';
 import { Tensor, tidy } from '../src/tensor.js';
@@ -26,7 +26,7 @@ export interface BenchCase {
   bytes?: number;
   /** Where the tuner picks this kernel's variant: its kind and shape key… */
   tuned?: { kind: string; key: string };
-  /** …and how a model would record it, so the tuner sees the shape (its chooseVariant call). */
+  /** …and how a model would record it, so the tuner sees the shape (one function per shape). */
   touch?: () => void;
   /** Part of `--quick`. */
   quick?: boolean;
@@ -73,6 +73,7 @@ function convCases(): BenchCase[] {
   const cases: BenchCase[] = [];
   for (const s of CONV_SHAPES) {
     const g = convGeometry(s.x, s.w, s.stride, s.pad);
+    const touch = () => touchConv(s);
     for (const pass of CONV_PASSES) {
       for (const variant of CONV_VARIANTS) {
         cases.push({
@@ -82,7 +83,7 @@ function convCases(): BenchCase[] {
           variant,
           flops: convFlops(g),
           tuned: { kind: `conv2d.${pass}`, key: geometryKey(g) },
-          touch: () => touchConv(s),
+          touch,
           quick: s.x[1] === 32 && s.w[0] === 32,
           prepare: () => {
             const [a, b] = convPassShapes(pass, g).map((sh, k) => randomTensor(sh, k + 1));
@@ -127,15 +128,19 @@ const unavailable = (kernel: string, why: string): BenchCase => ({ kernel, net: 
 
 function batchNormCases(): BenchCase[] {
   return ACTIVATIONS.flatMap(({ net, shape }, i) => {
-    const c = shape[1];
+    const [n, c, h, w] = shape;
     const size = numel(shape) * F32;
     const make = () => [randomTensor(shape, 1), randomTensor([c], 2), randomTensor([c], 3), Tensor.zeros([c]), Tensor.full([c], 1)];
-    const op = ([x, w, b, rm, rv]: Tensor[]) => batchNorm2d(x, w, b, rm, rv, { training: true });
-    const common = { net, shape: shapeLabel(shape), variant: '-', quick: i === 0 };
-    return [
-      { ...common, kernel: 'batchnorm.fwd', bytes: 2 * size, prepare: () => forwardOf(make(), op) },
-      { ...common, kernel: 'batchnorm.bwd', bytes: 3 * size, prepare: () => { const xs = make(); return gradOf(xs, xs.slice(0, 3), op); } },
-    ];
+    const touch = () => tidy(() => void forwardOf(make(), ([x, wt, b, rm, rv]) => batchNorm2d(x, wt, b, rm, rv, { training: true })).record());
+    return BATCHNORM_VARIANTS.flatMap((variant) => {
+      const op = ([x, wt, b, rm, rv]: Tensor[]) => batchNorm2d(x, wt, b, rm, rv, { training: true, variant });
+      // The variants differ in the elementwise kernels' dispatch shape; the tuner keys them by N×C×HW.
+      const common = { net, shape: shapeLabel(shape), variant, quick: i === 0, tuned: { kind: 'batchnorm.elementwise', key: `${n}x${c}x${h * w}` }, touch };
+      return [
+        { ...common, kernel: 'batchnorm.fwd', bytes: 2 * size, prepare: () => forwardOf(make(), op) },
+        { ...common, kernel: 'batchnorm.bwd', bytes: 3 * size, prepare: () => { const xs = make(); return gradOf(xs, xs.slice(0, 3), op); } },
+      ];
+    });
   });
 }
 
@@ -179,7 +184,7 @@ async function poolCases(): Promise<BenchCase[]> {
       );
     }
     const shape = [BATCH, 64, 8, 8];
-    const common = { net: 'resnet32' as const, shape: shapeLabel(shape), variant: '-' };
+    const common = { net: 'resnet32' as const, shape: shapeLabel(shape), variant: '-', quick: true };
     const op = ([x]: Tensor[]) => pool.globalAvgPool(x);
     const make = () => [randomTensor(shape, 1)];
     cases.push(
@@ -193,7 +198,7 @@ async function poolCases(): Promise<BenchCase[]> {
     const out = 2 * shape[1];
     // Reads every other pixel of every other row, writes twice the channels at a quarter of the pixels.
     const bytes = (numel(shape) / 4) * 3 * F32;
-    const common = { net: 'resnet32' as const, shape: `${shapeLabel(shape)} → ${out}ch`, variant: '-', bytes };
+    const common = { net: 'resnet32' as const, shape: `${shapeLabel(shape)} → ${out}ch`, variant: '-', bytes, quick: shape[1] === 16 };
     const op = ([x]: Tensor[]) => sc.shortcutA(x, out);
     const make = () => [randomTensor(shape, 1)];
     cases.push(

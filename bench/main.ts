@@ -66,12 +66,8 @@ function rowOf(c: BenchCase, ms: number | null, ceilings: Ceilings | null, tuner
 async function tunerChoices(cases: BenchCase[], log: (s: string) => void): Promise<Map<string, string>> {
   const choices = new Map<string, string>();
   if (!tuningEnabled()) return choices;
-  const touched = new Set<string>();
-  for (const c of cases) {
-    if (!c.tuned || !c.touch || touched.has(c.tuned.key)) continue;
-    touched.add(c.tuned.key);
-    c.touch();
-  }
+  const touches = new Set(cases.map((c) => c.touch));
+  for (const touch of touches) touch?.();
   try {
     const tuned = await tunePending();
     if (tuned.length) log(`tuner: tuned ${tuned.length} new shape(s), cached for this adapter`);
