@@ -10,4 +10,5 @@ export const RngStream = {
   init: 7,
   tuner: 8,
   benchInputs: 9,
+  demoData: 10,
 } as const;
