@@ -1,10 +1,13 @@
 // The registry of timed cases: every kernel and variant on the layer shapes of bench/shapes.ts,
-// forward and backward. An op module that is missing (or fails to load) becomes one row saying
-// so, rather than a guess.
+// forward and backward.
 import { CONV_PASSES, CONV_VARIANTS, conv2d, convFlops, convGeometry, convPassShapes, geometryKey, runConvPass } from '../src/ops/conv.js';
 import { BATCHNORM_VARIANTS, batchNorm2d } from '../src/ops/batchnorm.js';
 import { add, relu } from '../src/ops/elementwise.js';
+import { crossEntropy } from '../src/ops/loss.js';
 import { MATMUL_VARIANTS, linear } from '../src/ops/matmul.js';
+import { SGD } from '../src/ops/optim.js';
+import { globalAvgPool, maxPool2d } from '../src/ops/pool.js';
+import { shortcutA } from '../src/ops/shortcut.js';
 import { Tensor, tidy } from '../src/tensor.js';
 import { randomLabels, randomTensor } from './inputs.js';
 import { ACTIVATIONS, BATCH, CONV_SHAPES, LINEAR_SHAPES, numel, resnet32ParamShapes, shapeLabel, type ConvShape, type Net } from './shapes.js';
@@ -30,8 +33,8 @@ export interface BenchCase {
   touch?: () => void;
   /** Part of `--quick`. */
   quick?: boolean;
-  /** Makes the inputs, or says why the case cannot run. */
-  prepare: (() => Prepared) | string;
+  /** Makes the inputs. */
+  prepare: () => Prepared;
 }
 
 const F32 = 4;
@@ -115,17 +118,6 @@ function linearCases(): BenchCase[] {
   return cases;
 }
 
-/** Loads an op module that another part of the project provides; a string says why it could not. */
-async function optional<T>(path: string): Promise<T | string> {
-  try {
-    return (await import(path)) as T;
-  } catch (e) {
-    return `${path.replace(/^\.\.\//, '').replace(/\.js$/, '.ts')} not available (${(e as Error).message.split('\n')[0]})`;
-  }
-}
-
-const unavailable = (kernel: string, why: string): BenchCase => ({ kernel, net: '-', shape: '-', variant: '-', prepare: why, quick: true });
-
 function batchNormCases(): BenchCase[] {
   return ACTIVATIONS.flatMap(({ net, shape }, i) => {
     const [n, c, h, w] = shape;
@@ -158,67 +150,49 @@ function elementwiseCases(): BenchCase[] {
   });
 }
 
-interface PoolModule {
-  maxPool2d(x: Tensor): Tensor;
-  globalAvgPool(x: Tensor): Tensor;
-}
-
-interface ShortcutModule {
-  shortcutA(x: Tensor, outChannels: number): Tensor;
-}
-
-async function poolCases(): Promise<BenchCase[]> {
+function poolCases(): BenchCase[] {
   const cases: BenchCase[] = [];
-  const pool = await optional<PoolModule>('../src/ops/pool.js');
-  if (typeof pool === 'string') {
-    cases.push(unavailable('maxpool', pool), unavailable('globalavgpool', pool));
-  } else {
-    for (const [net, shape] of [['fmnist', [BATCH, 32, 28, 28]], ['fmnist', [BATCH, 64, 14, 14]]] as const) {
-      const size = numel(shape) * F32;
-      const common = { net, shape: shapeLabel(shape), variant: '-', quick: shape[1] === 32 };
-      const make = () => [randomTensor(shape, 1)];
-      const op = ([x]: Tensor[]) => pool.maxPool2d(x);
-      cases.push(
-        { ...common, kernel: 'maxpool.fwd', bytes: 1.25 * size, prepare: () => forwardOf(make(), op) },
-        { ...common, kernel: 'maxpool.bwd', bytes: 1.25 * size, prepare: () => { const xs = make(); return gradOf(xs, xs, op); } },
-      );
-    }
-    const shape = [BATCH, 64, 8, 8];
-    const common = { net: 'resnet32' as const, shape: shapeLabel(shape), variant: '-', quick: true };
-    const op = ([x]: Tensor[]) => pool.globalAvgPool(x);
+  for (const shape of [[BATCH, 32, 28, 28], [BATCH, 64, 14, 14]]) {
+    // Reads the input, writes a quarter of it (backward: the reverse).
+    const bytes = 1.25 * numel(shape) * F32;
+    const common = { net: 'fmnist' as const, shape: shapeLabel(shape), variant: '-', bytes, quick: shape[1] === 32 };
     const make = () => [randomTensor(shape, 1)];
+    const op = ([x]: Tensor[]) => maxPool2d(x);
     cases.push(
-      { ...common, kernel: 'globalavgpool.fwd', bytes: numel(shape) * F32, prepare: () => forwardOf(make(), op) },
-      { ...common, kernel: 'globalavgpool.bwd', bytes: numel(shape) * F32, prepare: () => { const xs = make(); return gradOf(xs, xs, op); } },
+      { ...common, kernel: 'maxpool.fwd', prepare: () => forwardOf(make(), op) },
+      { ...common, kernel: 'maxpool.bwd', prepare: () => { const xs = make(); return gradOf(xs, xs, op); } },
     );
   }
-  const sc = await optional<ShortcutModule>('../src/ops/shortcut.js');
-  if (typeof sc === 'string') return [...cases, unavailable('shortcutA', sc)];
-  for (const shape of [[BATCH, 16, 32, 32], [BATCH, 32, 16, 16]]) {
+  const shape = [BATCH, 64, 8, 8];
+  const common = { net: 'resnet32' as const, shape: shapeLabel(shape), variant: '-', bytes: numel(shape) * F32, quick: true };
+  const make = () => [randomTensor(shape, 1)];
+  const op = ([x]: Tensor[]) => globalAvgPool(x);
+  cases.push(
+    { ...common, kernel: 'globalavgpool.fwd', prepare: () => forwardOf(make(), op) },
+    { ...common, kernel: 'globalavgpool.bwd', prepare: () => { const xs = make(); return gradOf(xs, xs, op); } },
+  );
+  return cases;
+}
+
+function shortcutCases(): BenchCase[] {
+  return [[BATCH, 16, 32, 32], [BATCH, 32, 16, 16]].flatMap((shape) => {
     const out = 2 * shape[1];
     // Reads every other pixel of every other row, writes twice the channels at a quarter of the pixels.
     const bytes = (numel(shape) / 4) * 3 * F32;
     const common = { net: 'resnet32' as const, shape: `${shapeLabel(shape)} → ${out}ch`, variant: '-', bytes, quick: shape[1] === 16 };
-    const op = ([x]: Tensor[]) => sc.shortcutA(x, out);
+    const op = ([x]: Tensor[]) => shortcutA(x, out);
     const make = () => [randomTensor(shape, 1)];
-    cases.push(
+    return [
       { ...common, kernel: 'shortcutA.fwd', prepare: () => forwardOf(make(), op) },
       { ...common, kernel: 'shortcutA.bwd', prepare: () => { const xs = make(); return gradOf(xs, xs, op); } },
-    );
-  }
-  return cases;
+    ];
+  });
 }
 
-interface LossModule {
-  crossEntropy(logits: Tensor, labels: Tensor): Tensor;
-}
-
-async function lossCases(): Promise<BenchCase[]> {
-  const m = await optional<LossModule>('../src/ops/loss.js');
-  if (typeof m === 'string') return [unavailable('softmax_ce', m)];
+function lossCases(): BenchCase[] {
   const classes = 10;
   const make = () => [randomTensor([BATCH, classes], 1), randomLabels(BATCH, classes, 2)];
-  const op = ([logits, labels]: Tensor[]) => m.crossEntropy(logits, labels);
+  const op = ([logits, labels]: Tensor[]) => crossEntropy(logits, labels);
   const common = { net: '-' as const, shape: `${BATCH}×${classes}`, variant: '-', bytes: BATCH * classes * F32, quick: true };
   return [
     { ...common, kernel: 'softmax_ce.fwd', prepare: () => forwardOf(make(), op) },
@@ -226,13 +200,7 @@ async function lossCases(): Promise<BenchCase[]> {
   ];
 }
 
-interface OptimModule {
-  SGD: new (params: Tensor[], o: { lr: number; momentum?: number; weightDecay?: number }) => { step(): void };
-}
-
-async function sgdCases(): Promise<BenchCase[]> {
-  const m = await optional<OptimModule>('../src/ops/optim.js');
-  if (typeof m === 'string') return [unavailable('sgd', m)];
+function sgdCases(): BenchCase[] {
   const shapes = resnet32ParamShapes();
   const total = shapes.reduce((a, s) => a + numel(s), 0);
   return [{
@@ -250,20 +218,16 @@ async function sgdCases(): Promise<BenchCase[]> {
         p.grad = randomTensor(s, 100 + k);
         return p;
       });
-      const sgd = new m.SGD(params, { lr: 0.1, momentum: 0.9, weightDecay: 2e-4 });
-      return { record: () => sgd.step(), release: () => params.forEach((p) => { p.grad?.dispose(); p.dispose(); }) };
+      const sgd = new SGD(params, { lr: 0.1, momentum: 0.9, weightDecay: 2e-4 });
+      const release = () => {
+        sgd.dispose();
+        params.forEach((p) => { p.grad?.dispose(); p.dispose(); });
+      };
+      return { record: () => sgd.step(), release };
     },
   }];
 }
 
-export async function allCases(): Promise<BenchCase[]> {
-  return [
-    ...convCases(),
-    ...linearCases(),
-    ...batchNormCases(),
-    ...(await poolCases()),
-    ...(await lossCases()),
-    ...(await sgdCases()),
-    ...elementwiseCases(),
-  ];
+export function allCases(): BenchCase[] {
+  return [...convCases(), ...linearCases(), ...batchNormCases(), ...poolCases(), ...shortcutCases(), ...lossCases(), ...sgdCases(), ...elementwiseCases()];
 }

@@ -115,31 +115,27 @@ export async function runBench(options: BenchOptions): Promise<void> {
   const ceilings = await measureCeilings(timer, quick);
   for (const l of ceilingLines(ceilings)) log(l);
 
-  const cases = (await allCases()).filter((c) => filter.test(c.kernel) && (!quick || c.quick));
+  const cases = allCases().filter((c) => filter.test(c.kernel) && (!quick || c.quick));
   const choices = await tunerChoices(cases, log);
   const rows: Row[] = [];
   log('');
   log(textHeader());
   for (const c of cases) {
     let row: Row;
-    if (typeof c.prepare === 'string') {
-      row = rowOf(c, null, ceilings, '-', c.prepare);
-    } else {
-      const chosen = c.tuned ? choices.get(`${c.tuned.kind}|${c.tuned.key}`) : undefined;
-      const tuner = chosen === undefined ? '-' : chosen === c.variant ? 'yes' : 'no';
+    const chosen = c.tuned ? choices.get(`${c.tuned.kind}|${c.tuned.key}`) : undefined;
+    const tuner = chosen === undefined ? '-' : chosen === c.variant ? 'yes' : 'no';
+    try {
+      const prepared = c.prepare();
       try {
-        const prepared = c.prepare();
-        try {
-          const t = await timer.time(prepared.record, { budgetMs: quick ? 150 : 400 });
-          row = rowOf(c, t.ms, ceilings, tuner);
-        } finally {
-          prepared.release();
-          e.pool.trim();
-        }
-      } catch (err) {
-        row = rowOf(c, null, ceilings, tuner, `failed: ${firstLine(err)}`);
-        await settle();
+        const t = await timer.time(prepared.record, { budgetMs: quick ? 150 : 400 });
+        row = rowOf(c, t.ms, ceilings, tuner);
+      } finally {
+        prepared.release();
+        e.pool.trim();
       }
+    } catch (err) {
+      row = rowOf(c, null, ceilings, tuner, `failed: ${firstLine(err)}`);
+      await settle();
     }
     rows.push(row);
     log(textLine(rowCells(row), TEXT_WIDTHS));
