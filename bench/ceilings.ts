@@ -22,13 +22,13 @@ export interface Ceilings {
 
 const COPY_BYTES = 64 << 20;
 
-async function copyCeiling(timer: GpuTimer, quick: boolean): Promise<Ceilings['copy']> {
+async function copyCeiling(timer: GpuTimer, quick: boolean, wall: boolean): Promise<Ceilings['copy']> {
   const src = Tensor.zeros([COPY_BYTES / 4]);
   const dst = Tensor.empty([COPY_BYTES / 4]);
   const rows: Ceilings['copy'] = [];
   for (const perThread of quick ? [4] : [1, 4, 16]) {
     const groups = grid1d(Math.ceil(COPY_BYTES / 16 / 256 / perThread));
-    const t = await timer.time(() => engine().run({ shader: 'bench', entry: 'copy', constants: { PER_THREAD: perThread } }, [src, dst], groups));
+    const t = await timer.time(() => engine().run({ shader: 'bench', entry: 'copy', constants: { PER_THREAD: perThread } }, [src, dst], groups), { wall });
     rows.push({ bytes: COPY_BYTES, perThread, ms: t.ms });
   }
   src.dispose();
@@ -36,13 +36,13 @@ async function copyCeiling(timer: GpuTimer, quick: boolean): Promise<Ceilings['c
   return rows;
 }
 
-async function matmulCeiling(timer: GpuTimer, quick: boolean): Promise<Ceilings['matmul']> {
+async function matmulCeiling(timer: GpuTimer, quick: boolean, wall: boolean): Promise<Ceilings['matmul']> {
   const rows: Ceilings['matmul'] = [];
   for (const n of quick ? [512] : [512, 1024]) {
     const a = randomTensor([n, n], 1);
     const b = randomTensor([n, n], 2);
     for (const variant of MATMUL_VARIANTS) {
-      const t = await timer.time(() => tidy(() => void matmul(a, b, { variant })), { budgetMs: quick ? 300 : 1500 });
+      const t = await timer.time(() => tidy(() => void matmul(a, b, { variant })), { budgetMs: quick ? 300 : 1500, wall });
       rows.push({ variant, n, ms: t.ms, gflops: (2 * n ** 3) / t.ms / 1e6 });
     }
     a.dispose();
@@ -89,9 +89,9 @@ async function roundTrip(trials: number): Promise<number> {
   return median(samples);
 }
 
-export async function measureCeilings(timer: GpuTimer, quick: boolean): Promise<Ceilings> {
-  const copy = await copyCeiling(timer, quick);
-  const mm = await matmulCeiling(timer, quick);
+export async function measureCeilings(timer: GpuTimer, quick: boolean, wall: boolean): Promise<Ceilings> {
+  const copy = await copyCeiling(timer, quick, wall);
+  const mm = await matmulCeiling(timer, quick, wall);
   const dispatchUs = await dispatchCost(quick ? 3 : 7);
   const roundTripMs = await roundTrip(quick ? 10 : 30);
   engine().pool.trim();

@@ -20,6 +20,8 @@ export interface BenchOptions {
   adapter?: string;
   /** false: skip the TF.js peer. */
   tfjs?: boolean;
+  /** Time by the wall clock even where timestamps exist (to compare adapters like for like). */
+  wallClock?: boolean;
 }
 
 /** The conv2d and matmul targets of issue 3. */
@@ -109,10 +111,11 @@ export async function runBench(options: BenchOptions): Promise<void> {
   const e = await initEngine({ adapter: options.adapter });
   const s = e.gpu.summary;
   const timer = new GpuTimer(e);
-  const timing = timer.usesTimestamps ? 'GPU timestamp queries per rep' : 'wall clock over reps with one sync per trial';
+  const wall = options.wallClock || !timer.usesTimestamps;
+  const timing = wall ? 'wall clock over reps with one sync per trial' : 'GPU timestamp queries per rep';
   log(`adapter: ${s.name} (${s.backend}, ${s.description}); timing: ${timing}`);
 
-  const ceilings = await measureCeilings(timer, quick);
+  const ceilings = await measureCeilings(timer, quick, wall);
   for (const l of ceilingLines(ceilings)) log(l);
 
   const cases = allCases().filter((c) => filter.test(c.kernel) && (!quick || c.quick));
@@ -127,7 +130,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
     try {
       const prepared = c.prepare();
       try {
-        const t = await timer.time(prepared.record, { budgetMs: quick ? 150 : 400 });
+        const t = await timer.time(prepared.record, { budgetMs: quick ? 150 : 400, wall });
         row = rowOf(c, t.ms, ceilings, tuner);
       } finally {
         prepared.release();

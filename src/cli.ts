@@ -52,8 +52,9 @@ program
   .option('--quick', 'a small subset (about a minute)')
   .option('--out <file>', 'JSON results (markdown next to it as .md); default runs/bench/<backend>-<date>.json')
   .option('--no-tfjs', 'skip the TensorFlow.js WebGPU comparison')
+  .option('--wall-clock', 'time by the wall clock even where GPU timestamps exist (compare adapters like for like)')
   .action(
-    action(async (opts: { filter?: string; quick?: boolean; out?: string; tfjs: boolean }) => {
+    action(async (opts: { filter?: string; quick?: boolean; out?: string; tfjs: boolean; wallClock?: boolean }) => {
       // The suite lives in bench/*.ts: these hooks transpile it and point its ../src imports at dist.
       const { register } = await import('node:module');
       register('../bench/ts-hooks.mjs', import.meta.url);
