@@ -46,6 +46,20 @@ program
   );
 
 program
+  .command('demo')
+  .description('train a small MLP on synthetic imbalanced 2-D data (three blobs, 500/100/20 points) in seconds')
+  .option('--steps <n>', 'full-batch SGD steps (default 300)')
+  .option('--seed <n>', 'seed of the data and the initial weights (default 0)')
+  .action(
+    action(async (opts: { steps?: string; seed?: string }) => {
+      const { parseDemoFlags, runDemo } = await import('./train/demo.js');
+      const options = parseDemoFlags(opts);
+      await initEngine({ adapter: adapterFlag() });
+      await runDemo(options);
+    }),
+  );
+
+program
   .command('bench')
   .description('microbenchmarks: device ceilings, every kernel variant on the model layer shapes, TF.js WebGPU peer')
   .option('--filter <regex>', 'only kernels whose name matches (e.g. "conv2d|linear")')
