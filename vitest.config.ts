@@ -10,6 +10,9 @@ export default defineConfig({
     // The JSON report lets .ci/run print the plain "N passed, N failed" line.
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results.json' },
+    // Tests name kernel variants or run tiny shapes: timing every variant would only slow them
+    // down (the tuner's own tests turn it back on).
+    env: { AEGL_TUNE: '0' },
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -5,18 +5,19 @@ import { GpuUnavailableError } from './gpu/device.js';
 import { closeEngine, initEngine } from './gpu/engine.js';
 import { describeEngine } from './gpu/info.js';
 import { UserError } from './errors.js';
+import type { TrainFlags } from './train/config.js';
 
 const program = new Command()
   .name('aegl-gpu')
   .description('WebGPU training engine for long-tailed image classification with AEGL')
   .option('--adapter <spec>', 'WebGPU adapter: a backend (vulkan, opengles), part of its name, or backend:name (env AEGL_ADAPTER)');
 
-/** Runs a command body, turns user mistakes into one-line errors, and always releases the GPU. */
-function action<A extends unknown[]>(body: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+/** Runs a command body (which may return an exit status), turns user mistakes into one-line errors, and always releases the GPU. */
+function action<A extends unknown[]>(body: (...args: A) => Promise<void | number>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     let code = 0;
     try {
-      await body(...args);
+      code = (await body(...args)) ?? 0;
     } catch (e) {
       if (e instanceof UserError || e instanceof GpuUnavailableError) {
         process.stderr.write(`aegl-gpu: ${e.message}\n`);
@@ -74,6 +75,118 @@ program
       register('../bench/ts-hooks.mjs', import.meta.url);
       const { runBench } = await import(new URL('../bench/main.ts', import.meta.url).href);
       await runBench({ ...opts, adapter: adapterFlag() });
+    }),
+  );
+
+/** The flags shared by train, run and ablate; defaults depend on the dataset and method (see src/train/config.ts). */
+function trainingOptions(cmd: Command, { steps = true } = {}): Command {
+  cmd
+    .option('--dataset <name>', 'fmnist | cifar10 | cifar100 | folder (default fmnist, from Debian\'s dataset-fashion-mnist)')
+    .option('--data-dir <dir>', 'where the dataset files are (defaults: fmnist /usr/share/datasets/fashion-mnist, cifar10 ../shared/data/cifar-10-batches-bin)')
+    .option('--imbalance <rho>', 'n_min / n_max of the long-tailed training set (default 0.01)')
+    .option('--profile <exp|step>', 'long-tail profile (default exp)')
+    .option('--subset <file>', 'use the long-tail subset recorded in this file (every run writes its subset.json)')
+    .option('--model <name>', 'resnet32 | cnn (default: cnn for fmnist, resnet32 otherwise)')
+    .option('--base-loss <loss>', 'ce | drw | ldam | ldam-drw: the loss AEGL adds its term to (default ce)')
+    .option('--epochs <n>', 'epochs (defaults: fmnist 12, CIFAR 200, AEGL fine-tune 60)')
+    .option('--batch-size <n>', 'batch size (default 128)')
+    .option('--lr <lr>', 'start learning rate (defaults: fmnist 0.05, CIFAR 0.1, AEGL 0.001)')
+    .option('--momentum <m>', 'SGD momentum (default 0.9)')
+    .option('--weight-decay <wd>', 'weight decay (defaults: CIFAR 2e-4, fmnist 5e-4)')
+    .option('--schedule <name>', 'ldam-drw (5-epoch warm-up, ×0.01 after 160, ×0.0001 after 180) | cosine | aegl (1e-3/1e-4/1e-5 at epochs 1-10/11-30/31-60)')
+    .option('--warmup-epochs <n>', 'linear warm-up epochs (default 5 with the ldam-drw schedule)')
+    .option('--drw-epoch <n>', '0-based epoch from which DRW re-weights (default 80 % of --epochs: 160 of 200)')
+    .option('--augment', 'random crop (pad 4) + horizontal flip (default on, except fmnist)')
+    .option('--no-augment', 'no augmentation')
+    .option('--normalize', 'normalise inputs by the training set\'s channel mean/std (off: pixels in [0,1], as the AEGL code)')
+    .option('--seed <n>', 'seed for the subset, init, order, augmentation and attack (default 0)')
+    .option('--init <checkpoint>', 'start from these weights (safetensors) with a fresh optimizer');
+  if (steps) cmd.option('--steps <k>', 'AEGL: PGD steps (default 3; 8 with --protocol official)');
+  return cmd
+    .option('--tail-from <T>', 'AEGL: classes ≥ T are tail (default ⌈C/2⌉)')
+    .option('--eps <e>', 'AEGL: L∞ radius (default 1/255)')
+    .option('--alpha <a>', 'AEGL: step size (default eps/8)')
+    .option('--protocol <p>', 'AEGL: default | official — the released code\'s quirks: NS=8, tail = labels ≥ 5, the filter compares a prediction with every tail label in the batch, the final iterate is never evaluated, batch norm in inference mode from the first attack of each epoch, lr back to its start from epoch 60, no step on batches without a tail example')
+    .option('--freeze-bn', 'AEGL: keep batch-norm statistics fixed (inference mode) during the fine-tune');
+}
+
+const trainAction = (method?: TrainFlags['method']) =>
+  action(async (opts: TrainFlags & { out?: string; resume?: string; method?: string }) => {
+    const { train } = await import('./train/trainer.js');
+    const { out, resume, ...flags } = opts;
+    const r = await train({ ...flags, method: method ?? (flags.method as TrainFlags['method']) }, { out, resume, adapter: adapterFlag() });
+    return r.interrupted ? 130 : 0;
+  });
+
+trainingOptions(
+  program
+    .command('train')
+    .description('train a model on a long-tailed dataset (no flags: CE on Fashion-MNIST-LT ρ=0.01, about ten minutes on a 2-core CPU adapter)')
+    .option('--method <m>', 'ce | drw | ldam | ldam-drw | aegl (default ce; aegl wants --init <stage-1 checkpoint>)')
+    .option('--out <dir>', 'run directory (default runs/<dataset>-<method>-<rho>-s<seed>-<time>)')
+    .option('--resume <dir>', 'continue a stopped run in this directory exactly (its config.json settings are used)'),
+).action(trainAction());
+
+program
+  .command('eval')
+  .description('test accuracy of a checkpoint, overall and per class (ours or PyTorch\'s safetensors export of the LDAM-DRW ResNet-32)')
+  .requiredOption('--checkpoint <file>', 'a .safetensors checkpoint')
+  .option('--dataset <name>', 'fmnist | cifar10 | cifar100 | folder (default: cifar10 for ResNet-32, fmnist for the CNN)')
+  .option('--data-dir <dir>', 'where the dataset files are')
+  .option('--batch-size <n>', 'evaluation batch size (default 256)')
+  .option('--json', 'print JSON')
+  .action(
+    action(async (opts: { checkpoint: string; dataset?: string; dataDir?: string; batchSize?: string; json?: boolean }) => {
+      const { evaluateCheckpoint, formatEval } = await import('./train/eval-command.js');
+      const r = await evaluateCheckpoint({ ...opts, adapter: adapterFlag() });
+      console.log(opts.json ? JSON.stringify(r) : formatEval(r));
+    }),
+  );
+
+trainingOptions(
+  program
+    .command('run')
+    .description('the whole AEGL pipeline: stage 1 with --base-loss (default CE), then the AEGL fine-tune from its best checkpoint; the report compares both per class')
+    .requiredOption('--out <dir>', 'directory for stage1/, aegl/ and the comparison report')
+    .option('--stage1-epochs <n>', 'stage-1 epochs (default: the dataset\'s baseline default)')
+    .option('--aegl-epochs <n>', 'fine-tune epochs (default 60)'),
+).action(
+  action(async (opts: TrainFlags & { out: string; stage1Epochs?: string; aeglEpochs?: string }) => {
+    const { runPipeline } = await import('./train/pipeline.js');
+    const { out, ...flags } = opts;
+    await runPipeline(flags, { out, adapter: adapterFlag() });
+  }),
+);
+
+trainingOptions(
+  program
+    .command('ablate')
+    .description('the k-step ablation: one AEGL fine-tune per k from the same stage-1 checkpoint; table and plot of accuracy and GAE count against k')
+    .requiredOption('--out <dir>', 'directory for k<k>/ runs and ablation.md')
+    .option('--steps <ks>', 'PGD step counts to compare, comma-separated', '1,3,5,7,9'),
+  { steps: false },
+).action(
+  action(async (opts: TrainFlags & { out: string; steps: string }) => {
+    const { runAblation } = await import('./train/pipeline.js');
+    const { out, steps, ...flags } = opts;
+    await runAblation({ ...flags, stepsList: steps }, { out, adapter: adapterFlag() });
+  }),
+);
+
+program
+  .command('data')
+  .description('per-class train/test counts of a (long-tailed) dataset and a PNG grid of samples per class')
+  .requiredOption('--dataset <name>', 'fmnist, cifar10, cifar100 or folder')
+  .option('--data-dir <dir>', 'where the files are (default: fmnist /usr/share/datasets/fashion-mnist, cifar10 ../shared/data/cifar-10-batches-bin)')
+  .option('--imbalance <rho>', 'long-tailed train subset with n_min / n_max = rho (e.g. 0.01); default: the full train split')
+  .option('--profile <exp|step>', 'long-tail profile', 'exp')
+  .option('--seed <n>', 'seed of the per-class choice', '0')
+  .option('--subset <file>', 'reuse the train subset listed in this file (a subset.json written earlier)')
+  .option('--out <dir>', 'folder for samples.png and subset.json (default runs/data/<dataset>)')
+  .action(
+    action(async (opts: import('./data/command.js').DataCommandFlags) => {
+      const { runDataCommand } = await import('./data/command.js');
+      runDataCommand(opts);
     }),
   );
 

@@ -1,0 +1,97 @@
+// AEGL's per-batch work: pick the tail examples of the batch, attack them with PGD (batch norm in
+// inference mode, gradients with respect to the input only), mark the guiding adversarial
+// examples (GAEs) and return the extra loss term: the mean CE of the GAEs against their labels.
+// Which rows of a batch are tail is known on the host (labels and epoch order are), so each
+// epoch uploads its tail positions once and a step needs no host round trip.
+import { backward, noGrad } from '../autograd.js';
+import { epochOrder } from '../data/gpu-dataset.js';
+import { countGaes, markGaes, pgdRandomStart, pgdStep, type GaeFilter } from '../ops/attack.js';
+import { crossEntropy } from '../ops/loss.js';
+import { gatherRows } from '../ops/gather.js';
+import type { Module } from '../nn/module.js';
+import { RngStream } from '../rng-streams.js';
+import { randU32 } from '../rng.js';
+import { fillBits, Tensor } from '../tensor.js';
+import type { TrainSettings } from './config.js';
+import type { Objective } from './objective.js';
+
+export class Aegl {
+  readonly filter: GaeFilter;
+  /** Per class: [GAEs, tail examples that never crossed], accumulated over the epoch. */
+  readonly counts: Tensor;
+  private positions: Tensor | null = null;
+  private offsets: number[] = [];
+  private epoch = 0;
+  private batches = 0;
+
+  constructor(
+    private readonly settings: TrainSettings,
+    private readonly trainLabels: ArrayLike<number>,
+    classes: number,
+  ) {
+    this.filter = { classes, tailFrom: settings.tailFrom, official: settings.protocol === 'official' };
+    this.counts = Tensor.zeros([2 * classes], 'u32').keep();
+  }
+
+  get official(): boolean {
+    return this.filter.official;
+  }
+
+  /** Computes and uploads where each batch's tail examples sit, for this epoch's order. */
+  startEpoch(epoch: number, batchSize: number): void {
+    const order = epochOrder(this.trainLabels.length, this.settings.seed, epoch);
+    const positions: number[] = [];
+    this.offsets = [0];
+    for (let first = 0; first < order.length; first += batchSize) {
+      const n = Math.min(batchSize, order.length - first);
+      for (let r = 0; r < n; r++) if (this.trainLabels[order[first + r]] >= this.filter.tailFrom) positions.push(r);
+      this.offsets.push(positions.length);
+    }
+    this.positions?.dispose();
+    this.positions = Tensor.from(positions.length ? positions : [0], [Math.max(1, positions.length)], 'u32').keep();
+    this.epoch = epoch;
+    this.batches = this.offsets.length - 1;
+    fillBits(this.counts, 0);
+  }
+
+  /** Tail examples in batch k of this epoch. */
+  tailCount(k: number): number {
+    return this.offsets[k + 1] - this.offsets[k];
+  }
+
+  /**
+   * The GAE loss term of batch k (x, y the batch as the model trains on it), or null when the
+   * batch has no tail example. Leaves the model in eval mode under the official protocol (the
+   * released code never switches back), in train mode otherwise.
+   */
+  gaeLoss(k: number, model: Module, objective: Objective, x: Tensor, y: Tensor): Tensor | null {
+    const rows = this.tailCount(k);
+    if (rows === 0 || !this.positions) return null;
+    const s = this.settings;
+    const xClean = gatherRows(x, this.positions, this.offsets[k], rows);
+    const yTail = gatherRows(y, this.positions, this.offsets[k], rows);
+    const mark = Tensor.zeros([rows]);
+    const wasTraining = model.training;
+    model.eval();
+    const seed = randU32(s.seed, RngStream.pgdRandomStart, this.epoch * this.batches + k);
+    let xAdv = pgdRandomStart(xClean, s.eps, seed, 0);
+    for (let t = 0; t < s.steps; t++) {
+      xAdv.requiresGrad = true;
+      const logits = model.forward(xAdv);
+      markGaes(logits, yTail, mark, this.filter);
+      const grad = backward(crossEntropy(logits, yTail), { inputs: [xAdv] }).get(xAdv);
+      if (!grad) throw new Error('AEGL: the attack loss does not depend on the input');
+      xAdv = pgdStep(xAdv, xClean, grad, s.eps, s.alpha);
+    }
+    // The released code never looks at the final iterate; the default does.
+    if (!this.official) noGrad(() => markGaes(model.forward(xAdv), yTail, mark, this.filter));
+    countGaes(yTail, mark, this.counts, this.filter);
+    if (!this.official) model.train(wasTraining);
+    return objective.loss(model.forward(xAdv), yTail, mark);
+  }
+
+  dispose(): void {
+    this.positions?.dispose();
+    this.counts.dispose();
+  }
+}

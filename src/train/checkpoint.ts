@@ -1,0 +1,63 @@
+// Model state ↔ safetensors with PyTorch's state_dict names and layouts (f32 tensors, int64
+// num_batches_tracked scalars), so checkpoints load in PyTorch and PyTorch's exports load here.
+import { engine } from '../gpu/engine.js';
+import { UserError } from '../errors.js';
+import type { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor.js';
+import { readSafetensors, writeSafetensors, type SafeTensor } from './safetensors.js';
+
+/** Reads named GPU tensors back as safetensors entries (one read each: call once per epoch). */
+export async function tensorsToSafe(named: readonly [string, Tensor][]): Promise<SafeTensor[]> {
+  const out: SafeTensor[] = [];
+  for (const [name, t] of named) {
+    const data = new Float32Array(await engine().read(t));
+    out.push({ name, dtype: 'F32', shape: [...t.shape], data });
+  }
+  return out;
+}
+
+export async function modelToSafe(model: Module): Promise<SafeTensor[]> {
+  const tensors = await tensorsToSafe(model.namedState());
+  for (const [name, counter] of model.namedCounters()) {
+    tensors.push({ name, dtype: 'I64', shape: [], data: BigInt64Array.of(BigInt(counter.value)) });
+  }
+  return tensors;
+}
+
+/** Writes the model (plus extra entries, e.g. optimizer state) atomically. */
+export async function saveCheckpoint(path: string, model: Module, extra: SafeTensor[] = [], metadata?: Record<string, string>): Promise<void> {
+  writeSafetensors(path, [...(await modelToSafe(model)), ...extra], metadata);
+}
+
+/** Copies `entry` into `target` after checking its shape; names the file and key on mismatch. */
+export function loadInto(path: string, entry: SafeTensor | undefined, name: string, target: Tensor): void {
+  if (!entry) throw new UserError(`${path}: no tensor "${name}" (is it a checkpoint of this model?)`);
+  if (entry.dtype !== 'F32') throw new UserError(`${path}: "${name}" is ${entry.dtype}, expected F32`);
+  if (entry.shape.join() !== target.shape.join()) {
+    throw new UserError(`${path}: "${name}" has shape [${entry.shape.join(', ')}], the model needs [${target.shape.join(', ')}]`);
+  }
+  engine().upload(target, entry.data);
+}
+
+/**
+ * Loads every parameter, buffer and counter of `model` from `path`, as PyTorch's strict
+ * load_state_dict: a missing or misshapen tensor is an error. Returns the file's metadata and
+ * the entries the model did not use (the resume file's optimizer state).
+ */
+export function loadCheckpoint(path: string, model: Module): { metadata: Record<string, string>; rest: Map<string, SafeTensor> } {
+  const file = readSafetensors(path);
+  const rest = new Map(file.tensors);
+  for (const [name, t] of model.namedState()) {
+    loadInto(path, rest.get(name), name, t);
+    rest.delete(name);
+  }
+  for (const [name, counter] of model.namedCounters()) {
+    const entry = rest.get(name);
+    // Checkpoints from before PyTorch 0.4.1 lack num_batches_tracked: keep the counter then.
+    if (!entry) continue;
+    if (entry.dtype !== 'I64' || entry.data.length !== 1) throw new UserError(`${path}: "${name}" should be an int64 scalar`);
+    counter.value = Number((entry.data as BigInt64Array)[0]);
+    rest.delete(name);
+  }
+  return { metadata: file.metadata, rest };
+}

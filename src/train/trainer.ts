@@ -1,0 +1,260 @@
+// The training loop behind `aegl-gpu train`: one tidy and one submit per step, metrics read once
+// per epoch, checkpoints written atomically, Ctrl-C honoured between steps, --resume exact.
+import { backward } from '../autograd.js';
+import { engine, initEngine } from '../gpu/engine.js';
+import { tunePending, tuningEnabled } from '../gpu/tuner.js';
+import { BatchNorm2d } from '../nn/layers.js';
+import { buildModel } from '../nn/models/index.js';
+import type { Module } from '../nn/module.js';
+import { add, addInPlace } from '../ops/elementwise.js';
+import { SGD } from '../ops/optim.js';
+import { fillBits, Tensor, tidy } from '../tensor.js';
+import { Aegl } from './aegl.js';
+import { loadCheckpoint, loadInto, saveCheckpoint, tensorsToSafe } from './checkpoint.js';
+import { resolveSettings, withTailFrom, type TrainFlags, type TrainSettings } from './config.js';
+import { classCounts } from './evaluate.js';
+import { BestLast, computeMetrics, type EpochRecord } from './metrics.js';
+import { Objective } from './objective.js';
+import { Progress } from './progress.js';
+import { writeReport } from './report.js';
+import { RunDir } from './run-dir.js';
+import { aeglSchedule, cosineSchedule, ldamDrwSchedule, type LrSchedule } from './schedule.js';
+import { prepareData, type TrainingData } from './training-data.js';
+import type { SafeTensor } from './safetensors.js';
+
+export interface TrainOptions {
+  /** A new run directory (refused when not empty). */
+  out?: string;
+  /** An existing run directory to continue. */
+  resume?: string;
+  adapter?: string;
+  log?: (line: string) => void;
+  /** Stops the run after the current step, as Ctrl-C does (checkpoints written, resumable). */
+  signal?: AbortSignal;
+  /** Called after every recorded step with 0-based epoch and step (progress hooks, tests). */
+  onStep?: (epoch: number, step: number) => void;
+}
+
+export interface TrainOutcome {
+  dir: string;
+  settings: TrainSettings;
+  trainCounts: number[];
+  best: { epoch: number; top1: number; perClass: (number | null)[] };
+  last: { epoch: number; top1: number; perClass: (number | null)[] };
+  interrupted: boolean;
+}
+
+const RESUME_FILE = 'resume.safetensors';
+const SUBSET_FILE = 'subset.json';
+
+function schedule(s: TrainSettings): LrSchedule {
+  if (s.schedule === 'aegl') return aeglSchedule(s.lr, s.protocol);
+  if (s.schedule === 'cosine') return cosineSchedule(s.lr, { epochs: s.epochs, warmup: s.warmupEpochs });
+  return ldamDrwSchedule(s.lr, { warmup: s.warmupEpochs });
+}
+
+/** Default run directory: runs/<dataset>-<method>-<imbalance>-s<seed>-<time>. */
+export function defaultRunDir(s: TrainSettings): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return `runs/${s.dataset}-${s.method}-${s.imbalance}-s${s.seed}-${stamp}`;
+}
+
+class Session {
+  readonly model: Module;
+  readonly objective: Objective;
+  readonly sgd: SGD;
+  readonly aegl: Aegl | null;
+  readonly lossSum = Tensor.zeros([1]).keep();
+  readonly lr: LrSchedule;
+  private stopRequested = false;
+
+  constructor(
+    readonly s: TrainSettings,
+    readonly data: TrainingData,
+  ) {
+    this.objective = new Objective(s.method === 'aegl' ? s.baseLoss : s.method, data.trainCounts, s.drwEpoch);
+    this.model = buildModel(s.model, data.dataset, data.classes, { normedHead: this.objective.normedHead, seed: s.seed });
+    if (s.freezeBn) for (const m of this.model.modules()) if (m instanceof BatchNorm2d) m.frozen = true;
+    this.sgd = new SGD(this.model.parameters(), { lr: s.lr, momentum: s.momentum, weightDecay: s.weightDecay });
+    this.aegl = s.method === 'aegl' ? new Aegl(s, data.trainLabels, data.classes) : null;
+    this.lr = schedule(s);
+  }
+
+  requestStop(): void {
+    this.stopRequested = true;
+  }
+
+  get stopping(): boolean {
+    return this.stopRequested;
+  }
+
+  /** Records one training step; false when the official protocol skips a batch with no tail example. */
+  step(k: number): boolean {
+    const { s, data, model, objective, aegl } = this;
+    if (aegl?.official && aegl.tailCount(k) === 0) return false;
+    tidy(() => {
+      const { x, y } = data.train.batch(k, s.batchSize, { augment: s.augment });
+      // The attack runs first, as in the released code: it may leave batch norm in eval mode.
+      const gae = aegl ? aegl.gaeLoss(k, model, objective, x, y) : null;
+      const base = objective.loss(model.forward(x), y);
+      const loss = gae ? add(base, gae) : base;
+      backward(loss);
+      this.sgd.step();
+      this.sgd.zeroGrad();
+      addInPlace(this.lossSum, loss);
+    });
+    engine().flush();
+    return true;
+  }
+
+  /** Returns every buffer of the run to the pool (pipelines train several runs in one process). */
+  dispose(): void {
+    for (const [, t] of this.model.namedState()) t.dispose();
+    this.sgd.dispose();
+    this.aegl?.dispose();
+    this.objective.dispose();
+    this.lossSum.dispose();
+    this.data.train.dispose();
+    this.data.test.dispose();
+  }
+
+  /** Everything --resume needs beyond the model: momentum buffers and the epoch's partial sums. */
+  async resumeState(): Promise<SafeTensor[]> {
+    const named = this.sgd.stateTensors().map((t, i): [string, Tensor] => [`optimizer.momentum.${i}`, t]);
+    named.push(['state.loss_sum', this.lossSum]);
+    const out = await tensorsToSafe(named);
+    if (this.aegl) out.push({ name: 'state.gae_counts', dtype: 'U32', shape: [...this.aegl.counts.shape], data: new Uint32Array(await engine().read(this.aegl.counts)) });
+    return out;
+  }
+
+  restoreState(path: string, rest: Map<string, SafeTensor>): void {
+    this.sgd.stateTensors().forEach((t, i) => loadInto(path, rest.get(`optimizer.momentum.${i}`), `optimizer.momentum.${i}`, t));
+    this.sgd.markStarted();
+    loadInto(path, rest.get('state.loss_sum'), 'state.loss_sum', this.lossSum);
+    const gae = rest.get('state.gae_counts');
+    if (this.aegl && gae) engine().upload(this.aegl.counts, gae.data);
+  }
+}
+
+export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOutcome> {
+  const log = o.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const resuming = o.resume !== undefined;
+  let settings: TrainSettings = resuming ? (RunDir.open(o.resume!, { resume: true }).readConfig().settings as unknown as TrainSettings) : resolveSettings(flags);
+  const dir = RunDir.open(o.resume ?? o.out ?? defaultRunDir(settings), { resume: resuming });
+  const e = await initEngine({ adapter: o.adapter });
+  const subsetIn = resuming ? dir.file(SUBSET_FILE) : settings.subset;
+  const data = prepareData(settings, subsetIn, resuming ? undefined : dir.file(SUBSET_FILE));
+  settings = withTailFrom(settings, data.classes);
+  const adapter = `${e.gpu.summary.backend}:${e.gpu.summary.name} (${e.gpu.summary.description})`;
+  if (!resuming) dir.writeConfig(settings as unknown as Record<string, unknown>, { seed: settings.seed, adapter });
+
+  const session = new Session(settings, data);
+  const { model, sgd, aegl } = session;
+  log(`aegl-gpu train: ${settings.dataset} ρ=${settings.imbalance} (${settings.profile}), ${settings.model}, method ${settings.method}${aegl ? ` on ${settings.baseLoss}` : ''}, seed ${settings.seed}`);
+  log(`adapter: ${adapter}`);
+  log(`train images per class: ${data.trainCounts.join(', ')} (${data.trainCounts.reduce((a, b) => a + b, 0)} in all); test: ${data.testCounts.join(', ')}`);
+  log(`model: ${model.parameterCount().toLocaleString('en-US')} parameters; run directory: ${dir.path}`);
+
+  let startEpoch = 0;
+  let startStep = 0;
+  let tracker = new BestLast();
+  const resumePath = dir.file(RESUME_FILE);
+  if (resuming) {
+    const { metadata, rest } = loadCheckpoint(resumePath, model);
+    startEpoch = Number(metadata.epoch);
+    startStep = Number(metadata.step);
+    session.restoreState(resumePath, rest);
+    tracker = BestLast.fromRecords(dir.resumeMetrics<EpochRecord>(startEpoch));
+    log(`resuming at epoch ${startEpoch + 1}, step ${startStep}`);
+  } else if (settings.init) {
+    loadCheckpoint(settings.init, model);
+    log(`initialised from ${settings.init} (fresh optimizer)`);
+  }
+
+  const onSigint = () => {
+    if (session.stopping) process.exit(130);
+    session.requestStop();
+    process.stderr.write('\naegl-gpu: stopping after this step (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSigint);
+  const onAbort = () => session.requestStop();
+  o.signal?.addEventListener('abort', onAbort);
+  if (o.signal?.aborted) onAbort();
+  const saveResume = async (epoch: number, step: number) =>
+    saveCheckpoint(resumePath, model, await session.resumeState(), { epoch: String(epoch), step: String(step), format: 'aegl-gpu resume v1' });
+
+  const steps = data.train.numBatches(settings.batchSize);
+  const progress = new Progress({ epochs: settings.epochs, stepsPerEpoch: steps, batchSize: settings.batchSize, startEpoch });
+  let tuned = !tuningEnabled();
+  let interrupted = false;
+  try {
+    for (let epoch = startEpoch; epoch < settings.epochs && !interrupted; epoch++) {
+      session.objective.startEpoch(epoch);
+      data.train.startEpoch(epoch);
+      aegl?.startEpoch(epoch, settings.batchSize);
+      model.train();
+      const first = epoch === startEpoch ? startStep : 0;
+      if (first === 0) fillBits(session.lossSum, 0);
+      progress.startEpoch(epoch);
+      const started = performance.now();
+      let taken = first;
+      let images = 0;
+      for (let k = first; k < steps; k++) {
+        sgd.lr = session.lr(epoch, k);
+        if (session.step(k)) {
+          taken++;
+          images += Math.min(settings.batchSize, data.train.count - k * settings.batchSize);
+        }
+        if (!tuned) {
+          await tunePending();
+          tuned = true;
+        }
+        progress.step(k + 1);
+        o.onStep?.(epoch, k);
+        if (session.stopping && k + 1 < steps) {
+          await saveCheckpoint(dir.checkpoint('last'), model);
+          await saveResume(epoch, k + 1);
+          interrupted = true;
+          break;
+        }
+      }
+      if (interrupted) break;
+      const trainLoss = taken ? (await session.lossSum.item()) / taken : 0;
+      const counts = await classCounts(model, data.test, data.classes, settings.batchSize);
+      const metrics = computeMetrics(counts, data.trainCounts, settings.tailFrom);
+      const gaeCounts = aegl ? Array.from(await aegl.counts.read()) : null;
+      const gae = gaeCounts ? { total: 0, perClass: gaeCounts.filter((_, i) => i % 2 === 0) } : undefined;
+      if (gae) gae.total = gae.perClass.reduce((a, b) => a + b, 0);
+      const seconds = (performance.now() - started) / 1000;
+      const record: EpochRecord = { epoch: epoch + 1, lr: session.lr(epoch, 0), trainLoss, test: metrics, gae, seconds, imagesPerSecond: images / seconds };
+      dir.appendMetrics(record);
+      if (tracker.update(epoch + 1, metrics)) await saveCheckpoint(dir.checkpoint('best'), model);
+      await saveCheckpoint(dir.checkpoint('last'), model);
+      await saveResume(epoch + 1, 0);
+      progress.endEpoch({ loss: trainLoss, top1: metrics.top1, lr: record.lr, images, note: gae ? `GAE ${gae.total}` : `tail ${metrics.tail?.toFixed(1) ?? '—'}%` });
+      interrupted = session.stopping;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+  // The report and summary below read only host data.
+  session.dispose();
+
+  const records = dir.readMetrics<EpochRecord>();
+  if (records.length) {
+    writeReport(dir.path, {
+      title: `${settings.method.toUpperCase()} on ${settings.dataset}-LT (ρ = ${settings.imbalance})`,
+      method: settings.method.toUpperCase(),
+      trainCounts: data.trainCounts,
+      records,
+      classNames: data.dataset.classes,
+      settings: settings as unknown as Record<string, unknown>,
+    });
+  }
+  const summary = (l: { epoch: number; metrics: { top1: number; perClass: (number | null)[] } } | null) =>
+    l ? { epoch: l.epoch, top1: l.metrics.top1, perClass: l.metrics.perClass } : { epoch: 0, top1: 0, perClass: [] };
+  if (tracker.best) log(`best epoch ${tracker.best.epoch}: top-1 ${tracker.best.metrics.top1.toFixed(2)}%; last epoch ${tracker.last!.epoch}: top-1 ${tracker.last!.metrics.top1.toFixed(2)}%`);
+  if (interrupted) log(`interrupted: continue with \`aegl-gpu train --resume ${dir.path}\``);
+  return { dir: dir.path, settings, trainCounts: data.trainCounts, best: summary(tracker.best), last: summary(tracker.last), interrupted };
+}

@@ -1,0 +1,65 @@
+// From a dataset on disk to GPU-resident train and test splits: the long-tailed subset (sampled,
+// or read from a subset file so other machines use the identical one), its index file written
+// into the run directory, and the uploads.
+import { classCounts as countPerClass, type Dataset } from '../data/dataset.js';
+import { defaultAugmentation, GpuDataset, NO_AUGMENTATION } from '../data/gpu-dataset.js';
+import { loadDataset } from '../data/load.js';
+import { longTailSubset, readSubsetFile, selectRecords, writeSubsetFile } from '../data/long-tail.js';
+import type { TrainSettings } from './config.js';
+
+/** Per-channel statistics for --normalize: those of the (long-tailed) training images. */
+function channelStats(images: Uint8Array, channels: number, pixels: number): { mean: number[]; std: number[] } {
+  const sum = new Float64Array(channels);
+  const sq = new Float64Array(channels);
+  for (let i = 0; i < images.length; i++) {
+    const c = Math.floor(i / pixels) % channels;
+    const v = images[i] / 255;
+    sum[c] += v;
+    sq[c] += v * v;
+  }
+  const n = images.length / channels;
+  const mean = Array.from(sum, (s) => s / n);
+  return { mean, std: Array.from(sq, (s, c) => Math.sqrt(Math.max(s / n - mean[c] ** 2, 1e-12))) };
+}
+
+export interface TrainingData {
+  dataset: Dataset;
+  classes: number;
+  /** Training images per class in the long-tailed subset. */
+  trainCounts: number[];
+  testCounts: number[];
+  /** Labels of the subset, in the order the GPU holds them (for AEGL's tail positions). */
+  trainLabels: Uint8Array | Uint16Array;
+  train: GpuDataset;
+  test: GpuDataset;
+}
+
+/** `subsetPath`: read the subset from there; `writeSubsetTo`: record the subset used there. */
+export function prepareData(s: TrainSettings, subsetPath: string | undefined, writeSubsetTo: string | undefined): TrainingData {
+  const dataset = loadDataset(s.dataset, s.dataDir);
+  const classes = dataset.classes.length;
+  const subset = subsetPath
+    ? readSubsetFile(subsetPath, dataset.name, dataset.train.labels, classes)
+    : longTailSubset(dataset.train.labels, classes, s.imbalance, s.profile, s.seed);
+  if (writeSubsetTo) writeSubsetFile(writeSubsetTo, {
+    dataset: dataset.name,
+    profile: s.profile,
+    imbalance: s.imbalance,
+    seed: s.seed,
+    trainCount: dataset.train.labels.length,
+    counts: subset.counts,
+    indices: Array.from(subset.indices),
+  });
+  const split = selectRecords(dataset.train, dataset, subset.indices, classes);
+  const normalize = s.normalize ? channelStats(split.images, dataset.channels, dataset.height * dataset.width) : undefined;
+  const augmentation = s.augment ? defaultAugmentation(s.dataset === 'fmnist' ? 'cifar10' : s.dataset) : NO_AUGMENTATION;
+  return {
+    dataset,
+    classes,
+    trainCounts: subset.counts,
+    testCounts: countPerClass(dataset.test, classes),
+    trainLabels: split.labels,
+    train: GpuDataset.upload(split, dataset, { seed: s.seed, augmentation, normalize }),
+    test: GpuDataset.upload(dataset.test, dataset, { normalize }),
+  };
+}

@@ -1,0 +1,65 @@
+// The training loop end to end on a tiny dataset: the run directory's files, an interrupted run
+// resumed to the same parameters as an uninterrupted one, evaluation, and one-line errors.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../src/errors.js';
+import { resolveSettings } from '../src/train/config.js';
+import { evaluateCheckpoint } from '../src/train/eval-command.js';
+import { readSafetensors } from '../src/train/safetensors.js';
+import { train } from '../src/train/trainer.js';
+import { useEngine } from './helpers/gpu.js';
+import { writeTinyFashion } from './helpers/tiny-dataset.js';
+
+useEngine();
+const data = writeTinyFashion();
+const runs = mkdtempSync(join(tmpdir(), 'aegl-runs-'));
+const flags = { dataset: 'fmnist' as const, dataDir: data, imbalance: 0.25, epochs: 2, batchSize: 16, lr: 0.05, seed: 3 };
+const quiet = { log: () => {} };
+
+describe('aegl-gpu train on a tiny dataset', () => {
+  it('writes config, metrics, checkpoints, the subset and a report', async () => {
+    const r = await train(flags, { out: join(runs, 'full'), ...quiet });
+    expect(r.interrupted).toBe(false);
+    for (const f of ['config.json', 'metrics.jsonl', 'best.safetensors', 'last.safetensors', 'subset.json', 'report.md', 'per-class-accuracy.svg']) {
+      expect(existsSync(join(r.dir, f)), f).toBe(true);
+    }
+    const lines = readFileSync(join(r.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.epoch)).toEqual([1, 2]);
+    expect(lines[1].test.total).toBe(60);
+    expect(JSON.parse(readFileSync(join(r.dir, 'subset.json'), 'utf8')).counts).toEqual(r.trainCounts);
+    const ckpt = readSafetensors(join(r.dir, 'last.safetensors'));
+    expect(ckpt.tensors.get('conv1.weight')?.shape).toEqual([32, 1, 3, 3]);
+    expect(ckpt.tensors.get('bn1.num_batches_tracked')?.dtype).toBe('I64');
+    const ev = await evaluateCheckpoint({ checkpoint: join(r.dir, 'last.safetensors'), dataset: 'fmnist', dataDir: data });
+    expect(ev.top1).toBeCloseTo(r.last.top1, 6);
+  });
+
+  it('an interrupted run resumed gives the parameters of an uninterrupted one', async () => {
+    const stop = new AbortController();
+    const cut = await train(flags, {
+      out: join(runs, 'cut'),
+      ...quiet,
+      signal: stop.signal,
+      onStep: (epoch, step) => epoch === 0 && step === 1 && stop.abort(),
+    });
+    expect(cut.interrupted).toBe(true);
+    const resumed = await train({}, { resume: cut.dir, ...quiet });
+    expect(resumed.interrupted).toBe(false);
+    const a = readSafetensors(join(runs, 'full', 'last.safetensors')).tensors;
+    const b = readSafetensors(join(cut.dir, 'last.safetensors')).tensors;
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    for (const [name, t] of a) expect(Array.from(b.get(name)!.data as Float32Array), name).toEqual(Array.from(t.data as Float32Array));
+  });
+
+  it('bad flags and unreadable checkpoints are one-line UserErrors naming them', async () => {
+    expect(() => resolveSettings({ epochs: 'ten' })).toThrow(/--epochs ten/);
+    expect(() => resolveSettings({ method: 'focal' })).toThrow(/--method focal/);
+    expect(() => resolveSettings({ imbalance: 2 })).toThrow(/--imbalance 2/);
+    const bad = join(runs, 'broken.safetensors');
+    writeFileSync(bad, 'not a checkpoint');
+    await expect(train({ ...flags, init: bad }, { out: join(runs, 'bad-init'), ...quiet })).rejects.toThrow(UserError);
+    await expect(train(flags, { out: join(runs, 'full'), ...quiet })).rejects.toThrow(/not empty/);
+  });
+});
