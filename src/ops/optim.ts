@@ -73,6 +73,16 @@ export class SGD {
     }
   }
 
+  /** The momentum buffers in parameter order, for checkpoints (empty without momentum). */
+  stateTensors(): Tensor[] {
+    return this.buffers;
+  }
+
+  /** After loading saved momentum buffers: continue them instead of restarting with buf = d. */
+  markStarted(): void {
+    this.started.fill(true);
+  }
+
   /** Returns the momentum buffers to the pool. */
   dispose(): void {
     for (const b of this.buffers) b.dispose();
