@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { RngStream } from '../rng-streams.js';
 import { randU32, seededPermutation } from '../rng.js';
-import { imageBytes, labelArray, type ImageShape, type Split } from './dataset.js';
+import { imageBytes, labelArray, type Dataset, type ImageShape, type Split } from './dataset.js';
 
 export type Profile = 'exp' | 'step';
 
@@ -106,4 +106,31 @@ export function readSubsetFile(path: string, dataset: string, labels: ArrayLike<
     counts[labels[r]]++;
   }
   return { ...f, indices: Uint32Array.from(f.indices), counts };
+}
+
+export interface LongTailOptions {
+  /** ρ = n_min / n_max; absent: the full train split. */
+  imbalance?: number;
+  profile?: Profile;
+  seed?: number;
+  /** A subset file to reuse instead of drawing a subset (imbalance, profile and seed then come from it). */
+  subsetFile?: string;
+}
+
+/** The dataset with its train split replaced by the long-tailed subset, and the subset's description. */
+export function applyLongTail(d: Dataset, o: LongTailOptions): { dataset: Dataset; subset: SubsetFile | null } {
+  const C = d.classes.length;
+  let subset: SubsetFile;
+  if (o.subsetFile) {
+    const f = readSubsetFile(o.subsetFile, d.name, d.train.labels, C);
+    subset = { ...f, indices: Array.from(f.indices) };
+  } else if (o.imbalance !== undefined) {
+    const profile = o.profile ?? 'exp';
+    const seed = o.seed ?? 0;
+    const s = longTailSubset(d.train.labels, C, o.imbalance, profile, seed);
+    subset = { dataset: d.name, profile, imbalance: o.imbalance, seed, trainCount: d.train.labels.length, counts: s.counts, indices: Array.from(s.indices) };
+  } else {
+    return { dataset: d, subset: null };
+  }
+  return { dataset: { ...d, train: selectRecords(d.train, d, subset.indices, C) }, subset };
 }

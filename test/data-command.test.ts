@@ -1,0 +1,70 @@
+// `aegl-gpu data` on a small image folder written here: the printed counts, the PNG grid and the
+// subset file, which a second run reuses to get the identical subset.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pngjs from 'pngjs';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { runDataCommand } from '../src/data/command.js';
+import { imgNumPerCls } from '../src/data/long-tail.js';
+
+const root = mkdtempSync(join(tmpdir(), 'aegl-datacmd-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// Three classes of 20 train and 2 test images, 6×4 pixels, each class its own flat colour.
+const W = 6;
+const H = 4;
+const colours = [[250, 0, 0], [0, 250, 0], [0, 0, 250]];
+for (const [split, n] of [['train', 20], ['test', 2]] as const) {
+  colours.forEach((rgb, c) => {
+    const dir = join(root, 'data', split, `class${c}`);
+    mkdirSync(dir, { recursive: true });
+    for (let k = 0; k < n; k++) {
+      const p = new pngjs.PNG({ width: W, height: H });
+      for (let i = 0; i < W * H; i++) p.data.set([...rgb, 255], 4 * i);
+      writeFileSync(join(dir, `${k}.png`), pngjs.PNG.sync.write(p));
+    }
+  });
+}
+
+function run(flags: Record<string, string>): string {
+  const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    runDataCommand({ dataset: 'folder', dataDir: join(root, 'data'), profile: 'exp', seed: '0', ...flags });
+    return log.mock.calls.map((c) => String(c[0])).join('\n');
+  } finally {
+    log.mockRestore();
+  }
+}
+
+describe('aegl-gpu data', () => {
+  it('prints per-class counts and writes the grid and the subset file', () => {
+    const out = join(root, 'out1');
+    const text = run({ imbalance: '0.1', out });
+    const counts = imgNumPerCls(20, 3, 0.1, 'exp');
+    for (let c = 0; c < 3; c++) expect(text).toMatch(new RegExp(`^${c} class${c} +${counts[c]} +2$`, 'm'));
+    expect(text).toMatch(new RegExp(`total +${counts[0] + counts[1] + counts[2]} +6$`, 'm'));
+
+    const png = pngjs.PNG.sync.read(readFileSync(join(out, 'samples.png')));
+    const scale = Math.round(96 / W);
+    expect(png.height).toBe(3 * (H * scale + 2) + 2);
+    // The first sample of row c has class c's colour.
+    colours.forEach((rgb, c) => {
+      const y = 2 + c * (H * scale + 2) + 1;
+      const x = 96 + 2 + 1;
+      expect(Array.from(png.data.subarray(4 * (y * png.width + x), 4 * (y * png.width + x) + 3))).toEqual(rgb);
+    });
+
+    const subset = JSON.parse(readFileSync(join(out, 'subset.json'), 'utf8'));
+    expect(subset.counts).toEqual(counts);
+    const again = run({ subset: join(out, 'subset.json'), out: join(root, 'out2') });
+    expect(again).toContain('long tail from');
+    expect(readFileSync(join(root, 'out2', 'subset.json'), 'utf8')).toBe(readFileSync(join(out, 'subset.json'), 'utf8'));
+  });
+
+  it('rejects bad flag values by name', () => {
+    expect(() => run({ imbalance: 'abc' })).toThrow(/--imbalance abc/);
+    expect(() => run({ profile: 'linear' })).toThrow(/--profile linear/);
+    expect(() => run({ seed: '1.5' })).toThrow(/--seed 1.5/);
+  });
+});
