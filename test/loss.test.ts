@@ -28,8 +28,9 @@ async function checkCe(n: number, c: number, o: { weights?: boolean; mask?: Mask
     refVjp: ref.crossEntropyVjp(k),
     range: o.range,
     seed,
-    // The reference's finite-difference check costs O((N·C)²): the small cases validate it.
-    skipNumeric: n * c > 512,
+    // The reference's finite-difference check costs O((N·C)²), and at ±1e4 its rounding error
+    // (1e4·ε / h) exceeds its tolerance: the small moderate-range cases validate the reference.
+    skipNumeric: n * c > 512 || !!o.range,
   });
 }
 
