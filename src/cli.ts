@@ -183,10 +183,11 @@ program
   .option('--seed <n>', 'seed of the per-class choice', '0')
   .option('--subset <file>', 'reuse the train subset listed in this file (a subset.json written earlier)')
   .option('--out <dir>', 'folder for samples.png and subset.json (default runs/data/<dataset>)')
+  .option('--augmented', "also write samples-augmented.png: the same samples as the GPU augments them for training")
   .action(
     action(async (opts: import('./data/command.js').DataCommandFlags) => {
       const { runDataCommand } = await import('./data/command.js');
-      runDataCommand(opts);
+      await runDataCommand({ ...opts, adapter: adapterFlag() });
     }),
   );
 

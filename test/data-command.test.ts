@@ -7,6 +7,9 @@ import pngjs from 'pngjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runDataCommand } from '../src/data/command.js';
 import { imgNumPerCls } from '../src/data/long-tail.js';
+import { useEngine } from './helpers/gpu.js';
+
+useEngine();
 
 const root = mkdtempSync(join(tmpdir(), 'aegl-datacmd-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -27,10 +30,10 @@ for (const [split, n] of [['train', 20], ['test', 2]] as const) {
   });
 }
 
-function run(flags: Record<string, string>): string {
+async function run(flags: Record<string, string | boolean>): Promise<string> {
   const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
   try {
-    runDataCommand({ dataset: 'folder', dataDir: join(root, 'data'), profile: 'exp', seed: '0', ...flags });
+    await runDataCommand({ dataset: 'folder', dataDir: join(root, 'data'), profile: 'exp', seed: '0', ...flags });
     return log.mock.calls.map((c) => String(c[0])).join('\n');
   } finally {
     log.mockRestore();
@@ -38,9 +41,9 @@ function run(flags: Record<string, string>): string {
 }
 
 describe('aegl-gpu data', () => {
-  it('prints per-class counts and writes the grid and the subset file', () => {
+  it('prints per-class counts and writes the grid and the subset file', async () => {
     const out = join(root, 'out1');
-    const text = run({ imbalance: '0.1', out });
+    const text = await run({ imbalance: '0.1', out });
     const counts = imgNumPerCls(20, 3, 0.1, 'exp');
     for (let c = 0; c < 3; c++) expect(text).toMatch(new RegExp(`^${c} class${c} +${counts[c]} +2$`, 'm'));
     expect(text).toMatch(new RegExp(`total +${counts[0] + counts[1] + counts[2]} +6$`, 'm'));
@@ -57,14 +60,34 @@ describe('aegl-gpu data', () => {
 
     const subset = JSON.parse(readFileSync(join(out, 'subset.json'), 'utf8'));
     expect(subset.counts).toEqual(counts);
-    const again = run({ subset: join(out, 'subset.json'), out: join(root, 'out2') });
+    const again = await run({ subset: join(out, 'subset.json'), out: join(root, 'out2') });
     expect(again).toContain('long tail from');
     expect(readFileSync(join(root, 'out2', 'subset.json'), 'utf8')).toBe(readFileSync(join(out, 'subset.json'), 'utf8'));
   });
 
-  it('rejects bad flag values by name', () => {
-    expect(() => run({ imbalance: 'abc' })).toThrow(/--imbalance abc/);
-    expect(() => run({ profile: 'linear' })).toThrow(/--profile linear/);
-    expect(() => run({ seed: '1.5' })).toThrow(/--seed 1.5/);
+  it('--augmented writes the same samples as the GPU crops them: class colour or zero padding', async () => {
+    const out = join(root, 'out3');
+    const text = await run({ imbalance: '0.5', out, augmented: true });
+    expect(text).toContain('random crop (padding 4) + horizontal flip');
+    const plain = pngjs.PNG.sync.read(readFileSync(join(out, 'samples.png')));
+    const aug = pngjs.PNG.sync.read(readFileSync(join(out, 'samples-augmented.png')));
+    expect([aug.width, aug.height]).toEqual([plain.width, plain.height]);
+    let padded = 0;
+    for (let i = 0; i < plain.data.length; i += 4) {
+      const want = Array.from(plain.data.subarray(i, i + 3));
+      const got = Array.from(aug.data.subarray(i, i + 3));
+      // Outside the images both grids have the background; inside, a pixel is the image's colour or padding.
+      if (got.join() !== want.join()) {
+        expect(got, `pixel ${i / 4}`).toEqual([0, 0, 0]);
+        padded++;
+      }
+    }
+    expect(padded).toBeGreaterThan(0);
+  });
+
+  it('rejects bad flag values by name', async () => {
+    await expect(run({ imbalance: 'abc' })).rejects.toThrow(/--imbalance abc/);
+    await expect(run({ profile: 'linear' })).rejects.toThrow(/--profile linear/);
+    await expect(run({ seed: '1.5' })).rejects.toThrow(/--seed 1.5/);
   });
 });

@@ -3,10 +3,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { classCounts } from './dataset.js';
+import { initEngine } from '../gpu/engine.js';
+import { tidy } from '../tensor.js';
+import { classCounts, imageBytes, type ImageShape, type Split } from './dataset.js';
+import { defaultAugmentation, epochOrder, GpuDataset, type Augmentation } from './gpu-dataset.js';
 import { loadDataset } from './load.js';
-import { applyLongTail, writeSubsetFile, type Profile } from './long-tail.js';
-import { sampleGridPng } from './sample-grid.js';
+import { applyLongTail, selectRecords, writeSubsetFile, type Profile } from './long-tail.js';
+import { GRID_SAMPLES, gridSamples, sampleGridPng } from './sample-grid.js';
 
 export interface DataCommandFlags {
   dataset: string;
@@ -16,6 +19,9 @@ export interface DataCommandFlags {
   seed: string;
   subset?: string;
   out?: string;
+  /** Also write the grid's samples as the GPU augments them for training. */
+  augmented?: boolean;
+  adapter?: string;
 }
 
 function parseImbalance(value: string): number {
@@ -43,7 +49,26 @@ function writeOut(path: string, data: Buffer | string): void {
   }
 }
 
-export function runDataCommand(f: DataCommandFlags): void {
+/** Epoch 0's training augmentation of `split`, run on the GPU and brought back as u8, in split order. */
+async function augmentOnGpu(split: Split, shape: ImageShape, augmentation: Augmentation, seed: number, adapter?: string): Promise<Split> {
+  await initEngine({ adapter });
+  const data = GpuDataset.upload(split, shape, { seed, augmentation });
+  const n = data.count;
+  data.startEpoch(0);
+  const { x } = tidy(() => data.batch(0, n));
+  const values = await x.read();
+  x.dispose();
+  data.dispose();
+  const order = epochOrder(n, seed, 0);
+  const per = imageBytes(shape);
+  const images = new Uint8Array(n * per);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < per; j++) images[order[i] * per + j] = Math.round(values[i * per + j] * 255);
+  }
+  return { images, labels: split.labels };
+}
+
+export async function runDataCommand(f: DataCommandFlags): Promise<void> {
   const profile = parseProfile(f.profile);
   const seed = parseSeed(f.seed);
   const imbalance = f.imbalance === undefined ? undefined : parseImbalance(f.imbalance);
@@ -76,7 +101,15 @@ export function runDataCommand(f: DataCommandFlags): void {
   const rows = [...d.classes.keys()].sort((a, b) => train[b] - train[a] || a - b);
   const grid = join(out, 'samples.png');
   writeOut(grid, sampleGridPng(d.train, d, { rows, counts: train }));
-  lines.push(`wrote ${grid} (rows: classes ${rows.join(', ')}, head → tail; bar: train images / largest class; up to 10 train samples each)`);
+  lines.push(`wrote ${grid} (rows: classes ${rows.join(', ')}, head → tail; bar: train images / largest class; up to ${GRID_SAMPLES} train samples each)`);
+  if (f.augmented) {
+    const augmentation = defaultAugmentation(d.name);
+    const samples = selectRecords(d.train, d, gridSamples(d.train.labels, C, GRID_SAMPLES), C);
+    const path = join(out, 'samples-augmented.png');
+    writeOut(path, sampleGridPng(await augmentOnGpu(samples, d, augmentation, seed, f.adapter), d, { rows, counts: train }));
+    const what = augmentation.cropPadding || augmentation.horizontalFlip ? `random crop (padding ${augmentation.cropPadding}) + horizontal flip` : 'no augmentation';
+    lines.push(`wrote ${path} (the same samples as the GPU gives them to training in epoch 0: ${what})`);
+  }
   if (subset) {
     const path = join(out, 'subset.json');
     writeSubsetFile(path, subset);

@@ -4,6 +4,7 @@ import pngjs from 'pngjs';
 import { imageBytes, type ImageShape, type Split } from './dataset.js';
 
 const GAP = 2;
+export const GRID_SAMPLES = 10;
 const BAR_WIDTH = 96;
 const BACKGROUND = [255, 255, 255];
 const BAR = [74, 120, 192];
@@ -13,14 +14,23 @@ export interface GridOptions {
   rows: number[];
   /** Images per class in the split, for the bars. */
   counts: number[];
+  /** Samples per row (default GRID_SAMPLES). */
   samplesPerClass?: number;
   /** Upscaled cell size in pixels (default: the nearest multiple of the image size to 96). */
   scale?: number;
 }
 
+/** The first `per` images of each class, in split order (a long-tail subset is already shuffled). */
+export function gridSamples(labels: ArrayLike<number>, numClasses: number, per: number): number[] {
+  const taken = new Array<number>(numClasses).fill(0);
+  const picks: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (taken[labels[i]]++ < per) picks.push(i);
+  return picks;
+}
+
 export function sampleGridPng(split: Split, shape: ImageShape, o: GridOptions): Buffer {
   const { channels: C, height: H, width: W } = shape;
-  const per = o.samplesPerClass ?? 10;
+  const per = o.samplesPerClass ?? GRID_SAMPLES;
   const scale = o.scale ?? Math.max(1, Math.round(96 / Math.max(H, W)));
   const cellW = W * scale + GAP;
   const cellH = H * scale + GAP;
@@ -36,11 +46,8 @@ export function sampleGridPng(split: Split, shape: ImageShape, o: GridOptions): 
   };
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) put(x, y, BACKGROUND);
 
-  // The first `per` images of each class, in split order (a long-tail subset is already shuffled).
   const picks: number[][] = Array.from({ length: o.counts.length }, () => []);
-  split.labels.forEach((label, i) => {
-    if (picks[label].length < per) picks[label].push(i);
-  });
+  for (const i of gridSamples(split.labels, o.counts.length, per)) picks[split.labels[i]].push(i);
   const nMax = Math.max(...o.counts, 1);
   const bytes = imageBytes(shape);
   o.rows.forEach((cls, row) => {
