@@ -19,7 +19,13 @@ function listDir(dir: string): string[] {
   }
 }
 
-const isDir = (path: string): boolean => statSync(path).isDirectory();
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // missing or a broken link: reported by whoever needed it
+  }
+}
 
 /** Image files under `dir`, recursively, in sorted order (as torchvision's make_dataset). */
 function imageFiles(dir: string): string[] {
@@ -84,13 +90,7 @@ export function readImageFolder(root: string): Dataset {
   const trainDir = join(root, 'train');
   const testDir = join(root, 'test');
   for (const d of [trainDir, testDir]) {
-    let ok = false;
-    try {
-      ok = isDir(d);
-    } catch {
-      // reported below
-    }
-    if (!ok) throw new UserError(`${d}: not found (an image folder needs root/train/<class>/… and root/test/<class>/…)`);
+    if (!isDir(d)) throw new UserError(`${d}: not found (an image folder needs root/train/<class>/… and root/test/<class>/…)`);
   }
   const classes = listDir(trainDir).filter((name) => isDir(join(trainDir, name)));
   if (!classes.length) throw new UserError(`${trainDir}: no class folders`);
