@@ -1,10 +1,15 @@
 // The benchmark suite's own machinery: the GPU timer (timestamps through the engine's pass hook,
 // and the wall-clock fallback), the ResNet-32 workload list, and the report writer.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { engine, grid1d } from '../src/gpu/engine.js';
 import { GpuTimer, median } from '../src/gpu/timer.js';
 import { Tensor } from '../src/tensor.js';
+import { runBench } from '../bench/main.js';
 import { markdown, rowCells, type Report } from '../bench/report.js';
+import { UserError } from '../src/errors.js';
 import { CONV_SHAPES, numel, resnet32ParamShapes } from '../bench/shapes.js';
 import { useEngine } from './helpers/gpu.js';
 
@@ -99,5 +104,15 @@ describe('report', () => {
       expect(md).toContain(text);
     }
     expect(rowCells(report.rows[1])[4]).toBe('src/ops/optim.ts not available');
+  });
+});
+
+describe('runBench flags', () => {
+  it('rejects a bad --filter and an unwritable --out as user errors, before measuring anything', async () => {
+    await expect(runBench({ filter: '(' })).rejects.toThrow(UserError);
+    // A directory path through a regular file cannot be created.
+    const file = join(mkdtempSync(join(tmpdir(), 'aegl-bench-')), 'file');
+    writeFileSync(file, '');
+    await expect(runBench({ out: join(file, 'results.json') })).rejects.toThrow(/^--out .*file\/results\.json: cannot write there/);
   });
 });
