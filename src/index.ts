@@ -8,3 +8,8 @@ export { linear, matmul, MATMUL_VARIANTS, type MatmulOptions, type MatmulVariant
 export { crossEntropy, type CrossEntropyOptions } from './ops/loss.js';
 export { accumulateClassCounts, argmax } from './ops/metrics.js';
 export { SGD, type SGDOptions } from './ops/optim.js';
+export { ldamLogits } from './ops/ldam.js';
+export { readSafetensors, writeSafetensors, type SafeTensor, type SafeDType } from './train/safetensors.js';
+export { classBalancedWeights, ldamMargins } from './train/class-weights.js';
+export { aeglSchedule, cosineSchedule, ldamDrwSchedule, stepSchedule, type LrSchedule } from './train/schedule.js';
+export { BestLast, computeMetrics, type EvalMetrics } from './train/metrics.js';
