@@ -36,7 +36,9 @@ export interface Conv2dOptions {
 
 const WG = 64;
 /** Row segment a blocked invocation keeps per tap row: SPAN in shaders/conv2d.wgsl. */
-const SPAN = 16;
+const SPAN = 24;
+/** Pixels per blocked forward / input-gradient invocation: PX (≤ MAX_PX) in the shader. */
+const PX = 8;
 /** Kernel widths the blocked weight gradient keeps in registers: MAX_S in the shader. */
 const MAX_S = 8;
 /** Tiled GEMM tile, as TM/TN/TK in the shader. */
@@ -56,7 +58,7 @@ export function convGeometry(x: readonly number[], w: readonly number[], stride:
   const ho = Math.floor((h + 2 * pad - r) / stride) + 1;
   const wo = Math.floor((wd + 2 * pad - s) / stride) + 1;
   if (ho < 1 || wo < 1) throw new Error(`conv2d: kernel larger than the padded input (${shapes}, padding ${pad})`);
-  if (3 * stride + s > SPAN || s > MAX_S) throw new Error(`conv2d: kernel width ${s} with stride ${stride} is not supported`);
+  if ((PX - 1) * stride + s > SPAN || s > MAX_S) throw new Error(`conv2d: kernel width ${s} with stride ${stride} is not supported`);
   return { n, c, h, w: wd, k, r, s, stride, pad, ho, wo };
 }
 
@@ -79,7 +81,7 @@ export function parseGeometryKey(key: string): ConvGeometry {
 
 function constants(g: ConvGeometry, extra: Record<string, number> = {}): Record<string, number> {
   const { n, c, h, w, k, r, s, stride, pad, ho, wo } = g;
-  return { NB: n, C: c, H: h, W: w, K: k, R: r, S: s, ST: stride, P: pad, HO: ho, WO: wo, ...extra };
+  return { NB: n, C: c, H: h, W: w, K: k, R: r, S: s, ST: stride, P: pad, HO: ho, WO: wo, PX, ...extra };
 }
 
 const blocks4 = (v: number) => Math.ceil(v / 4);
@@ -90,7 +92,7 @@ export function convForward(g: ConvGeometry, x: Tensor, w: Tensor, b: Tensor | n
   // Without a bias, w fills the bias slot: the binding must exist, and HAS_BIAS=0 never reads it.
   const bindings = [x, w, b ?? w, y];
   if (variant === 'blocked') {
-    const [gx, gy] = grid1d(Math.ceil((g.n * g.ho * blocks4(g.wo)) / WG));
+    const [gx, gy] = grid1d(Math.ceil((g.n * g.ho * Math.ceil(g.wo / PX)) / WG));
     engine().run(spec, bindings, [gx, gy, blocks4(g.k)]);
   } else {
     engine().run(spec, bindings, [...grid1d(Math.ceil((g.n * g.ho * g.wo) / TILE)), Math.ceil(g.k / TILE)]);
@@ -102,7 +104,7 @@ export function convInputGrad(g: ConvGeometry, dy: Tensor, w: Tensor, variant: C
   const dx = Tensor.empty([g.n, g.c, g.h, g.w]);
   const spec = { shader: 'conv2d', entry: `dgrad_${variant}`, constants: constants(g) };
   if (variant === 'blocked') {
-    const [gx, gy] = grid1d(Math.ceil((g.n * g.h * blocks4(Math.ceil(g.w / g.stride))) / WG));
+    const [gx, gy] = grid1d(Math.ceil((g.n * g.h * Math.ceil(Math.ceil(g.w / g.stride) / PX)) / WG));
     engine().run(spec, [dy, w, dx], [gx, gy, blocks4(g.c) * g.stride]);
   } else {
     engine().run(spec, [dy, w, dx], [...grid1d(Math.ceil((g.n * g.h * g.w) / TILE)), Math.ceil(g.c / TILE)]);
