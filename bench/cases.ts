@@ -8,6 +8,8 @@ import { MATMUL_VARIANTS, linear } from '../src/ops/matmul.js';
 import { SGD } from '../src/ops/optim.js';
 import { globalAvgPool, maxPool2d } from '../src/ops/pool.js';
 import { shortcutA } from '../src/ops/shortcut.js';
+import { engine } from '../src/gpu/engine.js';
+import { cachedChoice } from '../src/gpu/tuner.js';
 import { Tensor, tidy } from '../src/tensor.js';
 import { randomLabels, randomTensor } from './inputs.js';
 import { ACTIVATIONS, BATCH, CONV_SHAPES, LINEAR_SHAPES, numel, resnet32ParamShapes, shapeLabel, type ConvShape, type Net } from './shapes.js';
@@ -27,10 +29,10 @@ export interface BenchCase {
   flops?: number;
   /** …or the bytes it must at least read and write (memory-bound: judged against the copy ceiling). */
   bytes?: number;
-  /** Where the tuner picks this kernel's variant: its kind and shape key… */
-  tuned?: { kind: string; key: string };
-  /** …and how a model would record it, so the tuner sees the shape (one function per shape). */
+  /** Records the op as a model does, so the tuner sees the shape (one function per shape)… */
   touch?: () => void;
+  /** …and, once tuned, the variant the tuner picks for this kernel and shape. */
+  tunerPick?: () => string | undefined;
   /** Part of `--quick`. */
   quick?: boolean;
   /** Makes the inputs. */
@@ -85,8 +87,8 @@ function convCases(): BenchCase[] {
           shape: convShapeLabel(s),
           variant,
           flops: convFlops(g),
-          tuned: { kind: `conv2d.${pass}`, key: geometryKey(g) },
           touch,
+          tunerPick: () => cachedChoice(`conv2d.${pass}`, geometryKey(g))?.variant,
           quick: s.x[1] === 32 && s.w[0] === 32,
           prepare: () => {
             const [a, b] = convPassShapes(pass, g).map((sh, k) => randomTensor(sh, k + 1));
@@ -99,19 +101,47 @@ function convCases(): BenchCase[] {
   return cases;
 }
 
+type LinearPass = 'fwd' | 'dx' | 'dw';
+
+/** Kernel labels dispatched while `fn` records (engine().stats counts them per label). */
+function labelsRecordedBy(fn: () => void): string[] {
+  const before = new Map(engine().stats.dispatchesByKernel);
+  fn();
+  return [...engine().stats.dispatchesByKernel].filter(([label, n]) => n > (before.get(label) ?? 0)).map(([label]) => label);
+}
+
+/**
+ * Records linear with the variant left to the tuner (every pass when `pass` is absent, as a
+ * training step does) and returns the matmul variant that `pass` ran.
+ */
+function linearWithTuner(l: { in: number; out: number }, pass?: LinearPass): string | undefined {
+  return tidy(() => {
+    const [x, w, b] = [[BATCH, l.in], [l.out, l.in], [l.out]].map((sh) => Tensor.zeros(sh));
+    x.requiresGrad = w.requiresGrad = b.requiresGrad = true;
+    let y: Tensor | null = null;
+    const fwd = labelsRecordedBy(() => (y = linear(x, w, b)));
+    const needs = pass === 'dx' ? [true, false, false] : pass === 'dw' ? [false, true, false] : [true, true, true];
+    const bwd = labelsRecordedBy(() => y!.node!.backward(Tensor.zeros(y!.shape), needs));
+    const labels = pass === 'fwd' ? fwd : bwd;
+    return MATMUL_VARIANTS.find((v) => labels.some((label) => label.startsWith(`matmul.${v}(`)));
+  });
+}
+
 function linearCases(): BenchCase[] {
   const cases: BenchCase[] = [];
   for (const l of LINEAR_SHAPES) {
     const flops = 2 * BATCH * l.in * l.out;
     const shape = `${BATCH}×${l.in} → ${l.out}`;
     const make = () => [randomTensor([BATCH, l.in], 1), randomTensor([l.out, l.in], 2), randomTensor([l.out], 3)];
+    const touch = () => void linearWithTuner(l);
     for (const variant of MATMUL_VARIANTS) {
       const op = ([x, w, b]: Tensor[]) => linear(x, w, b, variant);
-      const common = { net: l.net, shape, variant, flops, quick: l.in === 3136 };
+      const common = { net: l.net, shape, variant, flops, quick: l.in === 3136, touch };
+      const pick = (pass: LinearPass) => () => linearWithTuner(l, pass);
       cases.push(
-        { ...common, kernel: 'linear.fwd', prepare: () => forwardOf(make(), op) },
-        { ...common, kernel: 'linear.dx', prepare: () => { const xs = make(); return gradOf(xs, [xs[0]], op); } },
-        { ...common, kernel: 'linear.dw', prepare: () => { const xs = make(); return gradOf(xs, [xs[1], xs[2]], op); } },
+        { ...common, kernel: 'linear.fwd', tunerPick: pick('fwd'), prepare: () => forwardOf(make(), op) },
+        { ...common, kernel: 'linear.dx', tunerPick: pick('dx'), prepare: () => { const xs = make(); return gradOf(xs, [xs[0]], op); } },
+        { ...common, kernel: 'linear.dw', tunerPick: pick('dw'), prepare: () => { const xs = make(); return gradOf(xs, [xs[1], xs[2]], op); } },
       );
     }
   }
@@ -127,7 +157,8 @@ function batchNormCases(): BenchCase[] {
     return BATCHNORM_VARIANTS.flatMap((variant) => {
       const op = ([x, wt, b, rm, rv]: Tensor[]) => batchNorm2d(x, wt, b, rm, rv, { training: true, variant });
       // The variants differ in the elementwise kernels' dispatch shape; the tuner keys them by N×C×HW.
-      const common = { net, shape: shapeLabel(shape), variant, quick: i === 0, tuned: { kind: 'batchnorm.elementwise', key: `${n}x${c}x${h * w}` }, touch };
+      const tunerPick = () => cachedChoice('batchnorm.elementwise', `${n}x${c}x${h * w}`)?.variant;
+      const common = { net, shape: shapeLabel(shape), variant, quick: i === 0, touch, tunerPick };
       return [
         { ...common, kernel: 'batchnorm.fwd', bytes: 2 * size, prepare: () => forwardOf(make(), op) },
         { ...common, kernel: 'batchnorm.bwd', bytes: 3 * size, prepare: () => { const xs = make(); return gradOf(xs, xs.slice(0, 3), op); } },

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { UserError } from '../src/errors.js';
 import { engine, initEngine } from '../src/gpu/engine.js';
 import { GpuTimer } from '../src/gpu/timer.js';
-import { cachedChoice, tunePending, tuningEnabled } from '../src/gpu/tuner.js';
+import { tunePending, tuningCachePath, tuningEnabled } from '../src/gpu/tuner.js';
 import { measureCeilings, type Ceilings } from './ceilings.js';
 import { allCases, convShapeLabel, type BenchCase } from './cases.js';
 import { ceilingLines, markdown, peerLines, rowCells, textHeader, textLine, TEXT_WIDTHS, type PeerRatio, type Report, type Row } from './report.js';
@@ -63,22 +63,23 @@ function rowOf(c: BenchCase, ms: number | null, ceilings: Ceilings, tuner: strin
   };
 }
 
-/** Lets the tuner see every tuned shape the way a model records it, tunes them, and reads back its choices. */
-async function tunerChoices(cases: BenchCase[], log: (s: string) => void): Promise<Map<string, string>> {
-  const choices = new Map<string, string>();
+/** Lets the tuner see every tuned shape the way a model records it, tunes them, and reads back its choice per case. */
+async function tunerChoices(cases: BenchCase[], log: (s: string) => void): Promise<Map<BenchCase, string>> {
+  const choices = new Map<BenchCase, string>();
   if (!tuningEnabled()) return choices;
   const touches = new Set(cases.map((c) => c.touch));
   for (const touch of touches) touch?.();
   try {
     const tuned = await tunePending();
-    if (tuned.length) log(`tuner: tuned ${tuned.length} new shape(s), cached for this adapter`);
+    if (tuned.length) log(`tuner: tuned ${tuned.length} new shape(s), cached in ${tuningCachePath()}`);
+    for (const c of cases) {
+      const pick = c.tunerPick?.();
+      if (pick) choices.set(c, pick);
+    }
+    await engine().sync();
   } catch (err) {
     log(`tuner failed, its choices are not shown: ${firstLine(err)}`);
     await settle();
-  }
-  for (const c of cases) {
-    const choice = c.tuned && cachedChoice(c.tuned.kind, c.tuned.key);
-    if (choice) choices.set(`${c.tuned!.kind}|${c.tuned!.key}`, choice.variant);
   }
   return choices;
 }
@@ -133,7 +134,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
   log(textHeader());
   for (const c of cases) {
     let row: Row;
-    const chosen = c.tuned ? choices.get(`${c.tuned.kind}|${c.tuned.key}`) : undefined;
+    const chosen = choices.get(c);
     const tuner = chosen === undefined ? '-' : chosen === c.variant ? 'yes' : 'no';
     try {
       const prepared = c.prepare();
