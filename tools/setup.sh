@@ -33,7 +33,8 @@ if [ -z "$gpu_icd" ] && { [ -z "$mesa_major" ] || [ "$mesa_major" -lt 24 ]; }; t
     echo "deb http://deb.debian.org/debian ${codename}-backports main" > "$list"
     apt_updated=
   fi
-  apt_install -t "${codename}-backports" mesa-vulkan-drivers
+  # Also Mesa's EGL/GLES: on CPU-only machines Dawn's OpenGL ES adapter is the faster default.
+  apt_install -t "${codename}-backports" mesa-vulkan-drivers libegl-mesa0 libgl1-mesa-dri libegl1 libgles2
 fi
 
 has_pkg dataset-fashion-mnist || apt_install dataset-fashion-mnist

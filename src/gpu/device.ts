@@ -87,8 +87,14 @@ async function chooseAdapter(spec: string | undefined): Promise<Candidate> {
   for (const backend of backends) {
     const c = await probe(backend);
     if (!c) continue;
-    if (!spec || matches(c.summary, spec)) return c;
-    seen.push(c.summary);
+    if (spec && !matches(c.summary, spec)) {
+      seen.push(c.summary);
+      continue;
+    }
+    // On a CPU-only machine Dawn's OpenGL ES adapter (Mesa llvmpipe) ran our kernels about twice
+    // as fast as Vulkan's lavapipe (bench/results): prefer it unless the user named an adapter.
+    if (!spec && backend === 'vulkan' && c.summary.isFallback) return (await probe('opengles')) ?? c;
+    return c;
   }
   if (spec) {
     const list = seen.length ? seen.map((s) => `${s.backend}:${s.name}`).join(', ') : 'none';

@@ -60,11 +60,12 @@ export class Aegl {
   }
 
   /**
-   * The GAE loss term of batch k (x, y the batch as the model trains on it), or null when the
-   * batch has no tail example. Leaves the model in eval mode under the official protocol (the
-   * released code never switches back), in train mode otherwise.
+   * PGD on the tail examples of batch k (batch norm in inference mode, ∂L/∂x only): the clean
+   * and final adversarial tail images, their labels, and the GAE mark. Null without tail examples.
+   * Leaves the model in eval mode under the official protocol (the released code never switches
+   * back), in its previous mode otherwise.
    */
-  gaeLoss(k: number, model: Module, objective: Objective, x: Tensor, y: Tensor): Tensor | null {
+  attack(k: number, model: Module, x: Tensor, y: Tensor): { xClean: Tensor; xAdv: Tensor; yTail: Tensor; mark: Tensor } | null {
     const rows = this.tailCount(k);
     if (rows === 0 || !this.positions) return null;
     const s = this.settings;
@@ -87,7 +88,13 @@ export class Aegl {
     if (!this.official) noGrad(() => markGaes(model.forward(xAdv), yTail, mark, this.filter));
     countGaes(yTail, mark, this.counts, this.filter);
     if (!this.official) model.train(wasTraining);
-    return objective.loss(model.forward(xAdv), yTail, mark);
+    return { xClean, xAdv, yTail, mark };
+  }
+
+  /** The GAE term of batch k: mean base loss of the GAEs against their labels (0 when none). */
+  gaeLoss(k: number, model: Module, objective: Objective, x: Tensor, y: Tensor): Tensor | null {
+    const a = this.attack(k, model, x, y);
+    return a && objective.loss(model.forward(a.xAdv), a.yTail, a.mark);
   }
 
   dispose(): void {

@@ -65,7 +65,7 @@ const positiveInt = (flag: string, v: unknown) => number(flag, v, (x) => Number.
 /**
  * Defaults. CIFAR: the LDAM-DRW recipe (ResNet-32, 200 epochs, lr 0.1 with 5 warm-up epochs,
  * ×0.01 after 160 and ×0.0001 after 180, DRW from 160, crop + flip). Fashion-MNIST: the small CNN
- * with a 12-epoch cosine schedule, sized to finish in about ten minutes on a 2-core CPU adapter.
+ * with a 12-epoch cosine schedule (one warm-up epoch, per step), sized to finish in about ten minutes on a 2-core CPU adapter.
  * AEGL: the released code's fine-tune (lr 0.001 with its 10/30/60 steps, 60 epochs, batch 128).
  */
 export function resolveSettings(flags: TrainFlags): TrainSettings {
@@ -92,7 +92,7 @@ export function resolveSettings(flags: TrainFlags): TrainSettings {
     momentum: number('momentum', flags.momentum ?? 0.9, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),
     weightDecay: number('weight-decay', flags.weightDecay ?? (fashion ? 5e-4 : 2e-4), (v) => v >= 0, 'a non-negative number'),
     schedule,
-    warmupEpochs: number('warmup-epochs', flags.warmupEpochs ?? (schedule === 'ldam-drw' ? 5 : 0), (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
+    warmupEpochs: number('warmup-epochs', flags.warmupEpochs ?? (schedule === 'ldam-drw' ? 5 : schedule === 'cosine' ? 1 : 0), (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
     drwEpoch: number('drw-epoch', flags.drwEpoch ?? Math.floor(epochs * 0.8), (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
     augment: flags.augment === undefined ? !fashion : Boolean(flags.augment),
     normalize: Boolean(flags.normalize ?? false),

@@ -47,9 +47,9 @@ export interface TrainOutcome {
 const RESUME_FILE = 'resume.safetensors';
 const SUBSET_FILE = 'subset.json';
 
-function schedule(s: TrainSettings): LrSchedule {
+function schedule(s: TrainSettings, stepsPerEpoch: number): LrSchedule {
   if (s.schedule === 'aegl') return aeglSchedule(s.lr, s.protocol);
-  if (s.schedule === 'cosine') return cosineSchedule(s.lr, { epochs: s.epochs, warmup: s.warmupEpochs });
+  if (s.schedule === 'cosine') return cosineSchedule(s.lr, { epochs: s.epochs, warmup: s.warmupEpochs, stepsPerEpoch });
   return ldamDrwSchedule(s.lr, { warmup: s.warmupEpochs });
 }
 
@@ -77,7 +77,7 @@ class Session {
     if (s.freezeBn) for (const m of this.model.modules()) if (m instanceof BatchNorm2d) m.frozen = true;
     this.sgd = new SGD(this.model.parameters(), { lr: s.lr, momentum: s.momentum, weightDecay: s.weightDecay });
     this.aegl = s.method === 'aegl' ? new Aegl(s, data.trainLabels, data.classes) : null;
-    this.lr = schedule(s);
+    this.lr = schedule(s, data.train.numBatches(s.batchSize));
   }
 
   requestStop(): void {
