@@ -12,6 +12,7 @@ import { engine } from '../src/gpu/engine.js';
 import { cachedChoice } from '../src/gpu/tuner.js';
 import { Tensor, tidy } from '../src/tensor.js';
 import { randomLabels, randomTensor } from './inputs.js';
+import { trainStepCases } from './train-step-cases.js';
 import { ACTIVATIONS, BATCH, CONV_SHAPES, LINEAR_SHAPES, numel, resnet32ParamShapes, shapeLabel, type ConvShape, type Net } from './shapes.js';
 
 /** Inputs made, and the function that records one run of the kernel on them. */
@@ -260,5 +261,5 @@ function sgdCases(): BenchCase[] {
 }
 
 export function allCases(): BenchCase[] {
-  return [...convCases(), ...linearCases(), ...batchNormCases(), ...poolCases(), ...shortcutCases(), ...lossCases(), ...sgdCases(), ...elementwiseCases()];
+  return [...convCases(), ...linearCases(), ...batchNormCases(), ...poolCases(), ...shortcutCases(), ...lossCases(), ...sgdCases(), ...elementwiseCases(), ...trainStepCases()];
 }

@@ -88,7 +88,7 @@ function trainingOptions(cmd: Command, { steps = true } = {}): Command {
     .option('--subset <file>', 'use the long-tail subset recorded in this file (every run writes its subset.json)')
     .option('--model <name>', 'resnet32 | cnn (default: cnn for fmnist, resnet32 otherwise)')
     .option('--base-loss <loss>', 'ce | drw | ldam | ldam-drw: the loss AEGL adds its term to (default ce)')
-    .option('--epochs <n>', 'epochs (defaults: fmnist 12, CIFAR 200, AEGL fine-tune 60)')
+    .option('--epochs <n>', 'epochs (defaults: fmnist 10, CIFAR 200, AEGL fine-tune 60)')
     .option('--batch-size <n>', 'batch size (default 128)')
     .option('--lr <lr>', 'start learning rate (defaults: fmnist 0.05, CIFAR 0.1, AEGL 0.001)')
     .option('--momentum <m>', 'SGD momentum (default 0.9)')

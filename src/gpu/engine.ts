@@ -112,8 +112,9 @@ export class Engine {
     this.stats.dispatchesByKernel.set(label, (this.stats.dispatchesByKernel.get(label) ?? 0) + 1);
   }
 
-  copy(src: Bindable, dst: Bindable, bytes = src.byteLength): void {
-    this.closePass().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, Math.ceil(bytes / 4) * 4);
+  /** Copies `bytes` (a multiple of 4) from src at srcOffset to dst at dstOffset, in recording order. */
+  copy(src: Bindable, dst: Bindable, bytes = src.byteLength, srcOffset = 0, dstOffset = 0): void {
+    this.closePass().copyBufferToBuffer(src.buffer, srcOffset, dst.buffer, dstOffset, Math.ceil(bytes / 4) * 4);
     this.touched.add(src.buffer).add(dst.buffer);
   }
 

@@ -8,6 +8,8 @@ import { epochOrder } from '../data/gpu-dataset.js';
 import { countGaes, markGaes, pgdRandomStart, pgdStep, type GaeFilter } from '../ops/attack.js';
 import { crossEntropy } from '../ops/loss.js';
 import { gatherRows } from '../ops/gather.js';
+import { add } from '../ops/elementwise.js';
+import { concatRows, sliceRows } from '../ops/shape.js';
 import type { Module } from '../nn/module.js';
 import { RngStream } from '../rng-streams.js';
 import { randU32 } from '../rng.js';
@@ -91,10 +93,19 @@ export class Aegl {
     return { xClean, xAdv, yTail, mark };
   }
 
-  /** The GAE term of batch k: mean base loss of the GAEs against their labels (0 when none). */
-  gaeLoss(k: number, model: Module, objective: Objective, x: Tensor, y: Tensor): Tensor | null {
+  /**
+   * The training loss of batch k with AEGL: base loss of the batch plus the mean base loss of
+   * the GAEs against their labels (0 when none). The adversarial tail images go through the model
+   * in the same forward as the clean batch, so batch norm normalises (and updates its running
+   * statistics) over the whole batch, never over a few tail images alone.
+   */
+  loss(k: number, model: Module, objective: Objective, x: Tensor, y: Tensor): Tensor {
     const a = this.attack(k, model, x, y);
-    return a && objective.loss(model.forward(a.xAdv), a.yTail, a.mark);
+    if (!a) return objective.loss(model.forward(x), y);
+    const logits = model.forward(concatRows(x, a.xAdv));
+    const rows = x.shape[0];
+    const base = objective.loss(sliceRows(logits, 0, rows), y);
+    return add(base, objective.loss(sliceRows(logits, rows, a.yTail.size), a.yTail, a.mark));
   }
 
   dispose(): void {

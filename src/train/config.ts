@@ -65,7 +65,7 @@ const positiveInt = (flag: string, v: unknown) => number(flag, v, (x) => Number.
 /**
  * Defaults. CIFAR: the LDAM-DRW recipe (ResNet-32, 200 epochs, lr 0.1 with 5 warm-up epochs,
  * ×0.01 after 160 and ×0.0001 after 180, DRW from 160, crop + flip). Fashion-MNIST: the small CNN
- * with a 12-epoch cosine schedule (one warm-up epoch, per step), sized to finish in about ten minutes on a 2-core CPU adapter.
+ * with a 10-epoch cosine schedule (one warm-up epoch, per step), sized to finish in about ten minutes on a 2-core CPU adapter.
  * AEGL: the released code's fine-tune (lr 0.001 with its 10/30/60 steps, 60 epochs, batch 128).
  */
 export function resolveSettings(flags: TrainFlags): TrainSettings {
@@ -74,7 +74,7 @@ export function resolveSettings(flags: TrainFlags): TrainSettings {
   const official = oneOf('protocol', flags.protocol ?? 'default', ['default', 'official'] as const) === 'official';
   const fashion = dataset === 'fmnist';
   const aegl = method === 'aegl';
-  const epochs = positiveInt('epochs', flags.epochs ?? (aegl ? 60 : fashion ? 12 : 200));
+  const epochs = positiveInt('epochs', flags.epochs ?? (aegl ? 60 : fashion ? 10 : 200));
   const schedule = oneOf('schedule', flags.schedule ?? (aegl ? 'aegl' : fashion ? 'cosine' : 'ldam-drw'), SCHEDULES);
   const eps = number('eps', flags.eps ?? 1 / 255, (v) => v > 0 && v <= 1, 'a number in (0, 1]');
   const s: TrainSettings = {

@@ -6,7 +6,7 @@ import { tunePending, tuningEnabled } from '../gpu/tuner.js';
 import { BatchNorm2d } from '../nn/layers.js';
 import { buildModel } from '../nn/models/index.js';
 import type { Module } from '../nn/module.js';
-import { add, addInPlace } from '../ops/elementwise.js';
+import { addInPlace } from '../ops/elementwise.js';
 import { SGD } from '../ops/optim.js';
 import { fillBits, Tensor, tidy } from '../tensor.js';
 import { Aegl } from './aegl.js';
@@ -94,10 +94,8 @@ class Session {
     if (aegl?.official && aegl.tailCount(k) === 0) return false;
     tidy(() => {
       const { x, y } = data.train.batch(k, s.batchSize, { augment: s.augment });
-      // The attack runs first, as in the released code: it may leave batch norm in eval mode.
-      const gae = aegl ? aegl.gaeLoss(k, model, objective, x, y) : null;
-      const base = objective.loss(model.forward(x), y);
-      const loss = gae ? add(base, gae) : base;
+      // With AEGL the attack runs first, as in the released code: it may leave batch norm in eval mode.
+      const loss = aegl ? aegl.loss(k, model, objective, x, y) : objective.loss(model.forward(x), y);
       backward(loss);
       this.sgd.step();
       this.sgd.zeroGrad();
@@ -226,7 +224,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
       const gae = gaeCounts ? { total: 0, perClass: gaeCounts.filter((_, i) => i % 2 === 0) } : undefined;
       if (gae) gae.total = gae.perClass.reduce((a, b) => a + b, 0);
       const seconds = (performance.now() - started) / 1000;
-      const record: EpochRecord = { epoch: epoch + 1, lr: session.lr(epoch, 0), trainLoss, test: metrics, gae, seconds, imagesPerSecond: images / seconds };
+      const record: EpochRecord = { epoch: epoch + 1, lr: session.lr(epoch, steps - 1), trainLoss, test: metrics, gae, seconds, imagesPerSecond: images / seconds };
       dir.appendMetrics(record);
       if (tracker.update(epoch + 1, metrics)) await saveCheckpoint(dir.checkpoint('best'), model);
       await saveCheckpoint(dir.checkpoint('last'), model);
