@@ -48,8 +48,8 @@ function stepCase(net: Net, method: 'ce' | 'aegl'): BenchCase {
       const objective = new Objective('ce', Array(10).fill(100), 1000);
       const sgd = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 2e-4 });
       const aegl = method === 'aegl' ? new Aegl(withTailFrom(resolveSettings({ method: 'aegl' }), 10), labels, 10) : null;
-      data.startEpoch(0);
-      aegl?.startEpoch(0, BATCH);
+      const order = data.startEpoch(0);
+      aegl?.startEpoch(0, order, BATCH);
       const record = () =>
         tidy(() => {
           const { x, y } = data.batch(0, BATCH, { augment: false });

@@ -61,8 +61,8 @@ function settingsFor(flags: TrainFlags, classes: number) {
 
 /** One epoch of SGD with the base CE loss, plus AEGL's GAE term when `aegl` is given. */
 function epoch(e: number, model: Module, data: GpuDataset, objective: Objective, sgd: SGD, aegl: Aegl | null, batch: number): void {
-  data.startEpoch(e);
-  aegl?.startEpoch(e, batch);
+  const order = data.startEpoch(e);
+  aegl?.startEpoch(e, order, batch);
   for (let k = 0; k < data.numBatches(batch); k++) {
     tidy(() => {
       const { x, y } = data.batch(k, batch, { augment: false });
@@ -105,8 +105,7 @@ describe('AEGL', () => {
     const objective = new Objective('ce', Array(10).fill(10), 1000);
     const s = settingsFor({ steps: 3, eps: 8 / 255, alpha: 2 / 255 }, 10);
     const aegl = new Aegl(s, labels, 10);
-    aegl.startEpoch(0, n);
-    data.startEpoch(0);
+    aegl.startEpoch(0, data.startEpoch(0), n);
     const before = new Map(engine().stats.dispatchesByKernel);
     const { clean, adv } = tidy(() => {
       const { x, y } = data.batch(0, n, { augment: false });
@@ -131,8 +130,7 @@ describe('AEGL', () => {
       const s = settingsFor({ protocol, steps: 4 }, 10);
       expect(s.tailFrom).toBe(5);
       const aegl = new Aegl(s, labels, 10);
-      aegl.startEpoch(0, n);
-      data.startEpoch(0);
+      aegl.startEpoch(0, data.startEpoch(0), n);
       model.train();
       const marks = () => [...engine().stats.dispatchesByKernel].filter(([k]) => k.startsWith('attack.gae_mark')).reduce((a, [, v]) => a + v, 0);
       const m0 = marks();

@@ -15,7 +15,8 @@ const sliceVjp = (start: number, row: number) => ([x]: Float64Array[], g: Float6
 };
 
 describe('row concatenation and slicing match the float64 reference', () => {
-  for (const [n, m, rest] of [[1, 1, [3]], [5, 2, [3, 7, 1]], [128, 9, [1, 12, 12]]] as const) {
+  const cases: [number, number, number[]][] = [[1, 1, [3]], [5, 2, [3, 7, 1]], [128, 9, [1, 12, 12]]];
+  for (const [n, m, rest] of cases) {
     it(`concat [${n}, ${rest}] + [${m}, ${rest}], then slices`, async () => {
       const seed = freshSeed();
       const row = rest.reduce((a, b) => a * b, 1);

@@ -109,10 +109,12 @@ export class GpuDataset {
     return Math.ceil(this.count / batchSize);
   }
 
-  /** Uploads this epoch's shuffled order: the only upload of the epoch. */
-  startEpoch(epoch: number): void {
-    engine().upload(this.order, epochOrder(this.count, this.seed, epoch));
+  /** Uploads this epoch's shuffled order (the only upload of the epoch) and returns it. */
+  startEpoch(epoch: number): Uint32Array {
+    const order = epochOrder(this.count, this.seed, epoch);
+    engine().upload(this.order, order);
     this.epoch = epoch;
+    return order;
   }
 
   /** Training batch k of the current epoch (shuffled; augmented unless told otherwise). */

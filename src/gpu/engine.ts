@@ -1,7 +1,7 @@
 // The engine: one device, its buffer pool and kernel caches, and the command recorder.
 // Kernels are recorded into one open compute pass of one command encoder; nothing is submitted
 // until the caller reads a result or calls flush(), so a training step is one submit.
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool, sizeClass } from './buffer-pool.js';
 import { openGpu, type OpenedGpu } from './device.js';
 import { KernelCache, kernelLabel, type Bindable, type KernelSpec } from './kernels.js';
 
@@ -145,7 +145,7 @@ export class Engine {
 
   /** GPU → host: submits pending work, then copies `bytes` of `src` back. The only await point. */
   async read(src: Bindable, bytes = src.byteLength): Promise<ArrayBuffer> {
-    const size = Math.max(256, 2 ** Math.ceil(Math.log2(Math.ceil(bytes / 4) * 4)));
+    const size = sizeClass(bytes);
     const staging =
       this.staging.get(size)?.pop() ??
       this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'readback' });

@@ -4,7 +4,6 @@
 // Which rows of a batch are tail is known on the host (labels and epoch order are), so each
 // epoch uploads its tail positions once and a step needs no host round trip.
 import { backward, noGrad } from '../autograd.js';
-import { epochOrder } from '../data/gpu-dataset.js';
 import { countGaes, markGaes, pgdRandomStart, pgdStep, type GaeFilter } from '../ops/attack.js';
 import { crossEntropy } from '../ops/loss.js';
 import { gatherRows } from '../ops/gather.js';
@@ -39,9 +38,8 @@ export class Aegl {
     return this.filter.official;
   }
 
-  /** Computes and uploads where each batch's tail examples sit, for this epoch's order. */
-  startEpoch(epoch: number, batchSize: number): void {
-    const order = epochOrder(this.trainLabels.length, this.settings.seed, epoch);
+  /** Uploads where each batch's tail examples sit, for the epoch order the dataset returned. */
+  startEpoch(epoch: number, order: ArrayLike<number>, batchSize: number): void {
     const positions: number[] = [];
     this.offsets = [0];
     for (let first = 0; first < order.length; first += batchSize) {

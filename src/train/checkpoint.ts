@@ -4,7 +4,7 @@ import { engine } from '../gpu/engine.js';
 import { UserError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
-import { readSafetensors, writeSafetensors, type SafeTensor } from './safetensors.js';
+import { readSafetensors, writeSafetensors, type SafeTensor, type SafetensorsFile } from './safetensors.js';
 
 /** Reads named GPU tensors back as safetensors entries (one read each: call once per epoch). */
 export async function tensorsToSafe(named: readonly [string, Tensor][]): Promise<SafeTensor[]> {
@@ -44,8 +44,11 @@ export function loadInto(path: string, entry: SafeTensor | undefined, name: stri
  * load_state_dict: a missing or misshapen tensor is an error. Returns the file's metadata and
  * the entries the model did not use (the resume file's optimizer state).
  */
-export function loadCheckpoint(path: string, model: Module): { metadata: Record<string, string>; rest: Map<string, SafeTensor> } {
-  const file = readSafetensors(path);
+export function loadCheckpoint(
+  path: string,
+  model: Module,
+  file: SafetensorsFile = readSafetensors(path),
+): { metadata: Record<string, string>; rest: Map<string, SafeTensor> } {
   const rest = new Map(file.tensors);
   for (const [name, t] of model.namedState()) {
     loadInto(path, rest.get(name), name, t);

@@ -7,7 +7,7 @@ import { initEngine } from '../gpu/engine.js';
 import { buildModel } from '../nn/models/index.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { classCounts } from './evaluate.js';
-import { readSafetensors } from './safetensors.js';
+import { readSafetensors, type SafetensorsFile } from './safetensors.js';
 
 export interface EvalFlags {
   checkpoint: string;
@@ -19,21 +19,22 @@ export interface EvalFlags {
 }
 
 /** resnet32 or cnn, and whether the head is LDAM's NormedLinear, from the tensor names. */
-function architecture(path: string): { model: string; normedHead: boolean } {
-  const names = new Set(readSafetensors(path).tensors.keys());
+function architecture(path: string, file: SafetensorsFile): { model: string; normedHead: boolean } {
+  const names = new Set(file.tensors.keys());
   if (names.has('layer1.0.conv1.weight')) return { model: 'resnet32', normedHead: !names.has('linear.bias') };
   if (names.has('fc1.weight')) return { model: 'cnn', normedHead: !names.has('fc2.bias') };
   throw new UserError(`${path}: neither a ResNet-32 (layer1.0.conv1.weight) nor the Fashion-MNIST CNN (fc1.weight)`);
 }
 
 export async function evaluateCheckpoint(f: EvalFlags): Promise<{ top1: number; perClass: { name: string; accuracy: number | null }[] }> {
-  const { model: name, normedHead } = architecture(f.checkpoint);
+  const file = readSafetensors(f.checkpoint);
+  const { model: name, normedHead } = architecture(f.checkpoint, file);
   const batch = Number(f.batchSize ?? 256);
   if (!Number.isInteger(batch) || batch < 1) throw new UserError(`--batch-size ${f.batchSize}: expected a positive integer`);
   const dataset = loadDataset(f.dataset ?? (name === 'cnn' ? 'fmnist' : 'cifar10'), f.dataDir);
   await initEngine({ adapter: f.adapter });
   const model = buildModel(name, dataset, dataset.classes.length, { normedHead, seed: 0 });
-  loadCheckpoint(f.checkpoint, model);
+  loadCheckpoint(f.checkpoint, model, file);
   const test = GpuDataset.upload(dataset.test, dataset);
   const counts = await classCounts(model, test, dataset.classes.length, batch);
   let correct = 0;

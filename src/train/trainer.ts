@@ -188,8 +188,8 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
   try {
     for (let epoch = startEpoch; epoch < settings.epochs && !interrupted; epoch++) {
       session.objective.startEpoch(epoch);
-      data.train.startEpoch(epoch);
-      aegl?.startEpoch(epoch, settings.batchSize);
+      const order = data.train.startEpoch(epoch);
+      aegl?.startEpoch(epoch, order, settings.batchSize);
       model.train();
       const first = epoch === startEpoch ? startStep : 0;
       if (first === 0) fillBits(session.lossSum, 0);
