@@ -1,6 +1,6 @@
 // The registry of timed cases: every kernel and variant on the layer shapes of bench/shapes.ts,
 // forward and backward.
-import { CONV_PASSES, CONV_VARIANTS, conv2d, convFlops, convGeometry, convPassShapes, geometryKey, runConvPass } from '../src/ops/conv.js';
+import { CONV_PASSES, conv2d, convFlops, convGeometry, convPassShapes, convVariants, geometryKey, runConvPass } from '../src/ops/conv.js';
 import { BATCHNORM_VARIANTS, batchNorm2d } from '../src/ops/batchnorm.js';
 import { add, relu } from '../src/ops/elementwise.js';
 import { crossEntropy } from '../src/ops/loss.js';
@@ -81,7 +81,7 @@ function convCases(): BenchCase[] {
     const g = convGeometry(s.x, s.w, s.stride, s.pad);
     const touch = () => touchConv(s);
     for (const pass of CONV_PASSES) {
-      for (const variant of CONV_VARIANTS) {
+      for (const variant of convVariants(pass, g)) {
         cases.push({
           kernel: `conv2d.${pass}`,
           net: s.net,

@@ -1,10 +1,12 @@
 // conv2d in NCHW with PyTorch's weight layout [K, C, R, S]: forward, input gradient (dgrad),
 // weight gradient (wgrad, split over rows of the output and summed by `sum_splits`) and bias
 // gradient. Two families of each pass:
-//   *_blocked: each invocation keeps a 4-channel × PX-pixel block in registers and reads a row
-//     segment of the image once for every kernel tap (8 pixels ran 1.4–1.6× faster than 4 on lavapipe); no workgroup memory (lavapipe runs
-//     barriers badly). Channel blocks come from workgroup_id, so weight (and, in wgrad, gradient)
-//     addresses are uniform across the workgroup.
+//   *_blocked (and dgrad_adjacent): each invocation keeps a (4·CV)-channel × PX-pixel block in
+//     registers and reads a row segment of the image once for every kernel tap (8 pixels ran
+//     1.4–1.6× faster than 4 on lavapipe; CV = 2, "wide", 1.3–1.9× faster than CV = 1 where loads
+//     per multiply-add are high); no workgroup memory (lavapipe runs barriers badly). Channel
+//     blocks come from workgroup_id, so weight (and, in wgrad, gradient) addresses are uniform
+//     across the workgroup.
 //   *_tiled: implicit GEMM in workgroup-memory tiles (TM × TN outputs, TK deep), each invocation
 //     a 4 × 4 block of the tile; what real GPUs run well.
 // Shapes are override constants (one pipeline per layer shape).
@@ -29,6 +31,11 @@ const SPAN = 24u;
 // Pixels of one row per blocked invocation (forward and input gradient), at most MAX_PX.
 override PX: u32 = 8u;
 const MAX_PX = 8u;
+// Channel vec4s per blocked invocation, at most MAX_CV: with CV = 2 each loaded value feeds twice
+// the multiply-adds, which pays where loads per FMA are high (stride 2, wide kernels).
+override CV: u32 = 1u;
+const MAX_CV = 2u;
+const MAX_ACC = MAX_PX * MAX_CV;
 
 // Each entry point uses its own names; names that share a binding never meet in one entry point.
 @group(0) @binding(0) var<storage, read> x: array<f32>; // fwd, wgrad
@@ -55,7 +62,7 @@ fn rows4(first: u32, count: u32, stride: u32) -> vec4u {
   return vec4u(min(first, last), min(first + 1u, last), min(first + 2u, last), min(first + 3u, last)) * stride;
 }
 
-// ---- forward, register-blocked: 4 output channels (workgroup_id.z) × PX pixels of one row ----
+// ---- forward, register-blocked: 4·CV output channels (workgroup_id.z) × PX pixels of one row ----
 @compute @workgroup_size(WG)
 fn fwd_blocked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let blocks = (WO + PX - 1u) / PX;
@@ -64,10 +71,11 @@ fn fwd_blocked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let ox0 = (pb % blocks) * PX;
   let oy = (pb / blocks) % HO;
   let n = pb / blocks / HO;
-  let co0 = wid.z * 4u;
-  let wrow = rows4(co0, K, C * R * S);
+  let co0 = wid.z * 4u * CV;
+  var wrow: array<vec4u, MAX_CV>;
+  for (var v = 0u; v < CV; v++) { wrow[v] = rows4(co0 + 4u * v, K, C * R * S); }
   let ix0 = i32(ox0 * ST) - i32(P);
-  var acc: array<vec4f, MAX_PX>; // acc[pixel][channel]
+  var acc: array<vec4f, MAX_ACC>; // acc[pixel · CV + channel vec4]
   for (var ci = 0u; ci < C; ci++) {
     for (var ky = 0u; ky < R; ky++) {
       let iy = i32(oy * ST + ky) - i32(P);
@@ -77,41 +85,49 @@ fn fwd_blocked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
       for (var t = 0u; t < (PX - 1u) * ST + S; t++) { xs[t] = xat(xrow, ix0 + i32(t)); }
       let wt = (ci * R + ky) * S;
       for (var kx = 0u; kx < S; kx++) {
-        let wv = vec4f(w[wrow.x + wt + kx], w[wrow.y + wt + kx], w[wrow.z + wt + kx], w[wrow.w + wt + kx]);
-        for (var j = 0u; j < PX; j++) { acc[j] += wv * xs[j * ST + kx]; }
+        for (var v = 0u; v < CV; v++) {
+          let wr = wrow[v] + wt + kx;
+          let wv = vec4f(w[wr.x], w[wr.y], w[wr.z], w[wr.w]);
+          for (var j = 0u; j < PX; j++) { acc[j * CV + v] += wv * xs[j * ST + kx]; }
+        }
       }
     }
   }
-  for (var i = 0u; i < 4u; i++) {
-    let co = co0 + i;
-    if (co >= K) { break; }
-    var b = 0.0;
-    if (HAS_BIAS) { b = bias[co]; }
-    let row = ((n * K + co) * HO + oy) * WO;
-    for (var j = 0u; j < PX; j++) {
-      if (ox0 + j < WO) { y[row + ox0 + j] = acc[j][i] + b; }
+  // Constant trip counts (no break) keep acc's indices compile-time, so acc stays in registers.
+  for (var v = 0u; v < CV; v++) {
+    for (var i = 0u; i < 4u; i++) {
+      let co = co0 + 4u * v + i;
+      if (co < K) {
+        var b = 0.0;
+        if (HAS_BIAS) { b = bias[co]; }
+        let row = ((n * K + co) * HO + oy) * WO;
+        for (var j = 0u; j < PX; j++) {
+          if (ox0 + j < WO) { y[row + ox0 + j] = acc[j * CV + v][i] + b; }
+        }
+      }
     }
   }
 }
 
-// ---- input gradient, register-blocked: 4 input channels × PX pixels ix0 + ST·j of one row ----
+// ---- input gradient, register-blocked: 4·CV input channels × PX pixels ix0 + ST·j of one row ----
 // The pixels share a residue r = ix0 mod ST (workgroup_id.z = channel block · ST + r), so with
 // stride 2 every pixel of the block takes the same kernel taps, and the tap test is uniform.
 @compute @workgroup_size(WG)
-fn dgrad_blocked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+fn dgrad_blocked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let blocks = ((W + ST - 1u) / ST + PX - 1u) / PX;
   let pb = flat(gid, nwg, WG);
   if (pb >= NB * H * blocks) { return; }
-  let r = gid.z % ST;
-  let ci0 = (gid.z / ST) * 4u;
+  let r = wid.z % ST;
+  let ci0 = (wid.z / ST) * 4u * CV;
   let ix0 = r + ST * PX * (pb % blocks);
   let iy = (pb / blocks) % H;
   let n = pb / blocks / H;
-  let wcol = rows4(ci0, C, R * S);
+  var wcol: array<vec4u, MAX_CV>;
+  for (var v = 0u; v < CV; v++) { wcol[v] = rows4(ci0 + 4u * v, C, R * S); }
   // Tap kx of pixel j reads dy column j + (ix0 + P − kx) / ST; lo is the first any tap reads.
   let base = ix0 + P;
   let lo = i32((base + ST * S - (S - 1u)) / ST) - i32(S);
-  var acc: array<vec4f, MAX_PX>; // acc[pixel][channel]
+  var acc: array<vec4f, MAX_ACC>; // acc[pixel · CV + channel vec4]
   for (var co = 0u; co < K; co++) {
     for (var ky = 0u; ky < R; ky++) {
       let ty = i32(iy + P) - i32(ky);
@@ -126,34 +142,105 @@ fn dgrad_blocked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
       for (var kx = 0u; kx < S; kx++) {
         if ((r + P + ST * S - kx) % ST != 0u) { continue; }
         let off = i32((base + ST * S - kx) / ST) - i32(S) - lo;
-        let wv = vec4f(w[wt + wcol.x + kx], w[wt + wcol.y + kx], w[wt + wcol.z + kx], w[wt + wcol.w + kx]);
-        for (var j = 0; j < i32(PX); j++) { acc[j] += wv * ds[off + j]; }
+        for (var v = 0u; v < CV; v++) {
+          let wc = wcol[v] + wt + kx;
+          let wv = vec4f(w[wc.x], w[wc.y], w[wc.z], w[wc.w]);
+          for (var j = 0; j < i32(PX); j++) { acc[u32(j) * CV + v] += wv * ds[off + j]; }
+        }
       }
     }
   }
-  for (var i = 0u; i < 4u; i++) {
-    let ci = ci0 + i;
-    if (ci >= C) { break; }
-    let row = ((n * C + ci) * H + iy) * W;
-    for (var j = 0u; j < PX; j++) {
-      if (ix0 + ST * j < W) { dx[row + ix0 + ST * j] = acc[j][i]; }
+  for (var v = 0u; v < CV; v++) {
+    for (var i = 0u; i < 4u; i++) {
+      let ci = ci0 + 4u * v + i;
+      if (ci < C) {
+        let row = ((n * C + ci) * H + iy) * W;
+        for (var j = 0u; j < PX; j++) {
+          if (ix0 + ST * j < W) { dx[row + ix0 + ST * j] = acc[j * CV + v][i]; }
+        }
+      }
     }
   }
 }
 
-// ---- weight gradient, register-blocked: one (ci, ky) per invocation, 4 output channels
+// ---- input gradient, register-blocked: 4·CV input channels × PX adjacent pixels of one row ----
+// The block starts at a multiple of PX and ST divides PX, so which taps reach pixel j, and from
+// which loaded dy column, is fixed at compile time: no per-lane residue tests, and each dy value
+// loaded feeds every tap it reaches (at stride 2, 1.5 taps per pixel on average; dgrad_blocked
+// feeds 1 or 2 by residue). The rows of a workgroup share iy mod ST (workgroup_id.z = channel
+// block · ST + that residue), so the kernel-row test is uniform. 1.7–2× dgrad_blocked at stride 2
+// on llvmpipe; at stride 1 the two are the same loop, which OpenGL ES runs faster as dgrad_blocked.
+@compute @workgroup_size(WG)
+fn dgrad_adjacent(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let blocks = (W + PX - 1u) / PX;
+  let ry = wid.z % ST;
+  let rows = (H + ST - 1u - ry) / ST;
+  let pb = flat(gid, nwg, WG);
+  if (pb >= NB * rows * blocks) { return; }
+  let ix0 = (pb % blocks) * PX;
+  let iy = ry + ST * ((pb / blocks) % rows);
+  let n = pb / blocks / rows;
+  let ci0 = (wid.z / ST) * 4u * CV;
+  var wcol: array<vec4u, MAX_CV>;
+  for (var v = 0u; v < CV; v++) { wcol[v] = rows4(ci0 + 4u * v, C, R * S); }
+  // Tap kx reaches pixel ix0 + j from dy column ix0 / ST − S + e / ST, e = j + P + ST·S − kx,
+  // when ST divides e; ds[t] holds the column of e / ST = e_lo + t.
+  let e_lo = (P + ST * S - (S - 1u)) / ST;
+  let col0 = i32(ix0 / ST) - i32(S) + i32(e_lo);
+  var acc: array<vec4f, MAX_ACC>; // acc[pixel · CV + channel vec4]
+  for (var co = 0u; co < K; co++) {
+    for (var ky = 0u; ky < R; ky++) {
+      let ty = i32(iy + P) - i32(ky);
+      if (ty < 0 || u32(ty) % ST != 0u || u32(ty) / ST >= HO) { continue; }
+      let grow = ((n * K + co) * HO + u32(ty) / ST) * WO;
+      var ds: array<f32, SPAN>;
+      for (var t = 0u; t < (PX - 1u + P + ST * S) / ST + 1u - e_lo; t++) {
+        let ox = col0 + i32(t);
+        ds[t] = select(0.0, dy[grow + u32(clamp(ox, 0, i32(WO) - 1))], ox >= 0 && ox < i32(WO));
+      }
+      let wt = co * C * R * S + ky * S;
+      for (var kx = 0u; kx < S; kx++) {
+        for (var v = 0u; v < CV; v++) {
+          let wc = wcol[v] + wt + kx;
+          let wv = vec4f(w[wc.x], w[wc.y], w[wc.z], w[wc.w]);
+          for (var j = 0u; j < PX; j++) {
+            let e = j + P + ST * S - kx;
+            if (e % ST == 0u) { acc[j * CV + v] += wv * ds[e / ST - e_lo]; }
+          }
+        }
+      }
+    }
+  }
+  for (var v = 0u; v < CV; v++) {
+    for (var i = 0u; i < 4u; i++) {
+      let ci = ci0 + 4u * v + i;
+      if (ci < C) {
+        let row = ((n * C + ci) * H + iy) * W;
+        for (var j = 0u; j < PX; j++) {
+          if (ix0 + j < W) { dx[row + ix0 + j] = acc[j * CV + v][i]; }
+        }
+      }
+    }
+  }
+}
+
+// ---- weight gradient, register-blocked: one (ci, ky) per invocation, 4·CV output channels
 // (workgroup_id.y) × all S taps in registers, over SPLIT_ROWS output rows (workgroup_id.z), 4
 // pixels of a row at a time (8 ran slower here, unlike the forward) ----
 const MAX_S = 8u;
+const MAX_TAPS = 9u; // wgrad_rows: R·S at most
 @compute @workgroup_size(16)
 fn wgrad_blocked(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= C * R) { return; }
   let ci = gid.x / R;
   let ky = gid.x % R;
-  let co0 = gid.y * 4u;
+  let co0 = gid.y * 4u * CV;
   let grow4 = rows4(co0, K, HO * WO);
+  let grow4b = rows4(co0 + 4u, K, HO * WO); // channels 4..7 when CV = 2
   let row_end = min((gid.z + 1u) * SPLIT_ROWS, NB * HO);
-  var acc: array<vec4f, MAX_S>; // acc[kx][channel]
+  var acc: array<vec4f, MAX_TAPS>; // acc[kx][channel]
+  var accb: array<vec4f, MAX_TAPS>; // the same for channels 4..7 (CV = 2; two arrays, not one indexed by
+                                  // CV: that form ran ~10 % slower at CV = 1)
   for (var row = gid.z * SPLIT_ROWS; row < row_end; row++) {
     let n = row / HO;
     let oy = row % HO;
@@ -169,14 +256,68 @@ fn wgrad_blocked(@builtin(global_invocation_id) gid: vec3u) {
         let ox = min(ox0 + j, WO - 1u);
         let g = select(vec4f(0.0), vec4f(dyw[grow + grow4.x + ox], dyw[grow + grow4.y + ox], dyw[grow + grow4.z + ox], dyw[grow + grow4.w + ox]), ox0 + j < WO);
         for (var kx = 0u; kx < S; kx++) { acc[kx] += g * xs[j * ST + kx]; }
+        if (CV > 1u) {
+          let gb = select(vec4f(0.0), vec4f(dyw[grow + grow4b.x + ox], dyw[grow + grow4b.y + ox], dyw[grow + grow4b.z + ox], dyw[grow + grow4b.w + ox]), ox0 + j < WO);
+          for (var kx = 0u; kx < S; kx++) { accb[kx] += gb * xs[j * ST + kx]; }
+        }
       }
     }
   }
   store_dw_part(gid.z, co0, (ci * R + ky) * S, S, acc);
+  if (CV > 1u) { store_dw_part(gid.z, co0 + 4u, (ci * R + ky) * S, S, accb); }
+}
+
+// ---- weight gradient, all kernel rows per invocation: one input channel per invocation, 4·CV
+// output channels (workgroup_id.y) × all R·S taps, over SPLIT_ROWS output rows (workgroup_id.z).
+// The dy values (uniform across the workgroup) are loaded once per 4-pixel chunk and feed R·S taps
+// instead of wgrad_blocked's S, for R row loads of x: fewer loads per multiply-add, in exchange
+// for C lanes instead of C·R (too few lanes where C is small).
+@compute @workgroup_size(16)
+fn wgrad_rows(@builtin(global_invocation_id) gid: vec3u) {
+  if (gid.x >= C) { return; }
+  let ci = gid.x;
+  let co0 = gid.y * 4u * CV;
+  let grow4 = rows4(co0, K, HO * WO);
+  let grow4b = rows4(co0 + 4u, K, HO * WO); // channels 4..7 when CV = 2
+  let row_end = min((gid.z + 1u) * SPLIT_ROWS, NB * HO);
+  var acc: array<vec4f, MAX_TAPS>; // acc[ky · S + kx][channel]
+  var accb: array<vec4f, MAX_TAPS>;
+  for (var row = gid.z * SPLIT_ROWS; row < row_end; row++) {
+    let n = row / HO;
+    let oy = row % HO;
+    let grow = n * K * HO * WO + oy * WO;
+    for (var ox0 = 0u; ox0 < WO; ox0 += 4u) {
+      var g: array<vec4f, 4>;
+      var gb: array<vec4f, 4>;
+      for (var j = 0u; j < 4u; j++) {
+        let ox = min(ox0 + j, WO - 1u);
+        g[j] = select(vec4f(0.0), vec4f(dyw[grow + grow4.x + ox], dyw[grow + grow4.y + ox], dyw[grow + grow4.z + ox], dyw[grow + grow4.w + ox]), ox0 + j < WO);
+        if (CV > 1u) {
+          gb[j] = select(vec4f(0.0), vec4f(dyw[grow + grow4b.x + ox], dyw[grow + grow4b.y + ox], dyw[grow + grow4b.z + ox], dyw[grow + grow4b.w + ox]), ox0 + j < WO);
+        }
+      }
+      let ix0 = i32(ox0 * ST) - i32(P);
+      for (var ky = 0u; ky < R; ky++) {
+        let iy = i32(oy * ST + ky) - i32(P);
+        if (iy < 0 || iy >= i32(H)) { continue; }
+        let xrow = ((n * C + ci) * H + u32(iy)) * W;
+        var xs: array<f32, SPAN>;
+        for (var t = 0u; t < 3u * ST + S; t++) { xs[t] = xat(xrow, ix0 + i32(t)); }
+        for (var j = 0u; j < 4u; j++) {
+          for (var kx = 0u; kx < S; kx++) { acc[ky * S + kx] += g[j] * xs[j * ST + kx]; }
+          if (CV > 1u) {
+            for (var kx = 0u; kx < S; kx++) { accb[ky * S + kx] += gb[j] * xs[j * ST + kx]; }
+          }
+        }
+      }
+    }
+  }
+  store_dw_part(gid.z, co0, ci * R * S, R * S, acc);
+  if (CV > 1u) { store_dw_part(gid.z, co0 + 4u, ci * R * S, R * S, accb); }
 }
 
 // Writes taps col0 .. col0+count−1 of channels co0 .. co0+3 into split `split` of dw_parts.
-fn store_dw_part(split: u32, co0: u32, col0: u32, count: u32, acc: array<vec4f, MAX_S>) {
+fn store_dw_part(split: u32, co0: u32, col0: u32, count: u32, acc: array<vec4f, MAX_TAPS>) {
   let crs = C * R * S;
   for (var i = 0u; i < 4u; i++) {
     let co = co0 + i;
@@ -348,3 +489,5 @@ fn wgrad_tiled(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) 
     }
   }
 }
+
+
