@@ -28,9 +28,10 @@ override SPLITS: u32 = 1u; // wgrad: number of splits
 const WG = 64u;
 // Longest row segment one blocked invocation reads per tap row (checked by src/ops/conv.ts).
 const SPAN = 24u;
-// Pixels of one row per blocked invocation (forward and input gradient), at most MAX_PX.
+// Pixels of one row per blocked invocation (forward and input gradient: 8; dgrad_adjacent also 16,
+// which halves the weight loads per multiply-add), at most MAX_PX.
 override PX: u32 = 8u;
-const MAX_PX = 8u;
+const MAX_PX = 16u;
 // Channel vec4s per blocked invocation, at most MAX_CV: with CV = 2 each loaded value feeds twice
 // the multiply-adds, which pays where loads per FMA are high (stride 2, wide kernels).
 override CV: u32 = 1u;
@@ -224,7 +225,7 @@ fn dgrad_adjacent(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   }
 }
 
-// ---- weight gradient, register-blocked: one (ci, ky) per invocation, 4·CV output channels
+// ---- weight gradient, register-blocked: one (ci, ky) per invocation, 4 output channels
 // (workgroup_id.y) × all S taps in registers, over SPLIT_ROWS output rows (workgroup_id.z), 4
 // pixels of a row at a time (8 ran slower here, unlike the forward) ----
 const MAX_S = 8u;
@@ -234,13 +235,10 @@ fn wgrad_blocked(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= C * R) { return; }
   let ci = gid.x / R;
   let ky = gid.x % R;
-  let co0 = gid.y * 4u * CV;
+  let co0 = gid.y * 4u;
   let grow4 = rows4(co0, K, HO * WO);
-  let grow4b = rows4(co0 + 4u, K, HO * WO); // channels 4..7 when CV = 2
   let row_end = min((gid.z + 1u) * SPLIT_ROWS, NB * HO);
   var acc: array<vec4f, MAX_TAPS>; // acc[kx][channel]
-  var accb: array<vec4f, MAX_TAPS>; // the same for channels 4..7 (CV = 2; two arrays, not one indexed by
-                                  // CV: that form ran ~10 % slower at CV = 1)
   for (var row = gid.z * SPLIT_ROWS; row < row_end; row++) {
     let n = row / HO;
     let oy = row % HO;
@@ -256,15 +254,10 @@ fn wgrad_blocked(@builtin(global_invocation_id) gid: vec3u) {
         let ox = min(ox0 + j, WO - 1u);
         let g = select(vec4f(0.0), vec4f(dyw[grow + grow4.x + ox], dyw[grow + grow4.y + ox], dyw[grow + grow4.z + ox], dyw[grow + grow4.w + ox]), ox0 + j < WO);
         for (var kx = 0u; kx < S; kx++) { acc[kx] += g * xs[j * ST + kx]; }
-        if (CV > 1u) {
-          let gb = select(vec4f(0.0), vec4f(dyw[grow + grow4b.x + ox], dyw[grow + grow4b.y + ox], dyw[grow + grow4b.z + ox], dyw[grow + grow4b.w + ox]), ox0 + j < WO);
-          for (var kx = 0u; kx < S; kx++) { accb[kx] += gb * xs[j * ST + kx]; }
-        }
       }
     }
   }
   store_dw_part(gid.z, co0, (ci * R + ky) * S, S, acc);
-  if (CV > 1u) { store_dw_part(gid.z, co0 + 4u, (ci * R + ky) * S, S, accb); }
 }
 
 // ---- weight gradient, all kernel rows per invocation: one input channel per invocation, 4·CV

@@ -12,8 +12,10 @@ export const CONV_PASSES: readonly ConvPass[] = ['fwd', 'dgrad', 'wgrad'];
 /** One variant of a pass: the `${pass}_${family}` entry point of shaders/conv2d.wgsl and its block shape. */
 interface ConvKernel {
   family: 'blocked' | 'adjacent' | 'rows' | 'tiled';
-  /** Register-blocked kernels: channel vec4s per invocation (CV in the shader; default 1). */
+  /** Register-blocked kernels: channel vec4s per invocation (CV in the shader; default 1)… */
   cv?: number;
+  /** …and dgrad_adjacent's pixels per invocation (PX; default 8). */
+  px?: number;
   /** The shapes it runs (all when absent). */
   available?: (g: ConvGeometry) => boolean;
 }
@@ -25,9 +27,10 @@ const fitsRows = (g: ConvGeometry) => g.r * g.s <= MAX_TAPS;
 /**
  * The variants the tuner chooses from, per pass. `wide` is a register-blocked kernel with 8
  * channels per invocation instead of 4: each loaded value feeds twice the multiply-adds, for twice
- * the registers (1.3–1.9× faster forward on llvmpipe, and the weight gradient where rows are long).
- * The input gradient also has `adjacent` kernels (dgrad_adjacent: 1.7–2× faster at stride 2), the
- * weight gradient `rows` kernels (wgrad_rows: every kernel row per invocation, 1.4–3× faster).
+ * the registers (1.3–1.9× faster forward on llvmpipe). The input gradient also has `adjacent`
+ * kernels (dgrad_adjacent: 1.7–2× faster at stride 2; 16 pixels halve the weight loads again), the
+ * weight gradient `rows` kernels (wgrad_rows: every kernel row per invocation, 1.4–3× faster;
+ * blocked still wins with one input channel).
  */
 const KERNELS: Record<ConvPass, Record<string, ConvKernel>> = {
   fwd: { blocked: { family: 'blocked' }, wide: { family: 'blocked', cv: 2 }, tiled: { family: 'tiled' } },
@@ -36,11 +39,11 @@ const KERNELS: Record<ConvPass, Record<string, ConvKernel>> = {
     wide: { family: 'blocked', cv: 2 },
     adjacent: { family: 'adjacent' },
     'adjacent-wide': { family: 'adjacent', cv: 2 },
+    adjacent16: { family: 'adjacent', px: 16 },
     tiled: { family: 'tiled' },
   },
   wgrad: {
     blocked: { family: 'blocked' },
-    wide: { family: 'blocked', cv: 2 },
     rows: { family: 'rows', available: fitsRows },
     'rows-wide': { family: 'rows', cv: 2, available: fitsRows },
     tiled: { family: 'tiled' },
@@ -139,7 +142,7 @@ function constants(g: ConvGeometry, extra: Record<string, number> = {}): Record<
 }
 
 /** Pixels per dgrad_adjacent invocation: a multiple of the stride. */
-const dgradPx = (g: ConvGeometry) => g.stride * Math.max(1, Math.floor(PX / g.stride));
+const dgradPx = (g: ConvGeometry, px: number) => g.stride * Math.max(1, Math.floor(px / g.stride));
 
 export function convForward(g: ConvGeometry, x: Tensor, w: Tensor, b: Tensor | null, variant: string): Tensor {
   const k = kernelOf('fwd', variant, g);
@@ -166,7 +169,7 @@ export function convInputGrad(g: ConvGeometry, dy: Tensor, w: Tensor, variant: s
     const [gx, gy] = grid1d(Math.ceil((g.n * g.h * Math.ceil(Math.ceil(g.w / g.stride) / PX)) / WG));
     engine().run(spec, [dy, w, dx], [gx, gy, Math.ceil(g.c / (4 * cv)) * g.stride]);
   } else if (k.family === 'adjacent') {
-    const px = dgradPx(g);
+    const px = dgradPx(g, k.px ?? PX);
     const spec = { shader: 'conv2d', entry: 'dgrad_adjacent', constants: constants(g, { CV: cv, PX: px }) };
     // Workgroups of one z share the row residue iy mod stride: rows of the most populous residue.
     const [gx, gy] = grid1d(Math.ceil((g.n * Math.ceil(g.h / g.stride) * Math.ceil(g.w / px)) / WG));
