@@ -54,8 +54,15 @@ function oneOf<T extends string>(flag: string, value: unknown, allowed: readonly
   throw new UserError(`--${flag} ${String(value)}: expected one of ${allowed.join(', ')}`);
 }
 
+/** A number, or a fraction such as 2/255 (how attack radii are usually written). */
+function parseNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  const fraction = /^\s*([^/]+)\/([^/]+)$/.exec(String(value));
+  return fraction ? Number(fraction[1]) / Number(fraction[2]) : Number(value);
+}
+
 function number(flag: string, value: unknown, check: (v: number) => boolean, what: string): number {
-  const v = typeof value === 'number' ? value : Number(value);
+  const v = parseNumber(value);
   if (value === '' || value === undefined || !Number.isFinite(v) || !check(v)) throw new UserError(`--${flag} ${String(value)}: expected ${what}`);
   return v;
 }

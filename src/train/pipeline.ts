@@ -36,9 +36,14 @@ export async function runPipeline(flags: PipelineFlags, o: TrainOptions & { out:
     trainCounts: stage2.trainCounts,
     records,
     settings: s as unknown as Record<string, unknown>,
-    compare: [{ name: `${base.toUpperCase()} (stage 1, best epoch ${stage1.best.epoch})`, perClass: stage1.best.perClass }],
+    classNames: stage2.classNames,
+    compare: [{ name: `${base.toUpperCase()} (stage 1, best epoch ${stage1.best.epoch})`, perClass: stage1.best.perClass, overall: { epoch: stage1.best.epoch, metrics: stage1.best } }],
   });
-  log(`${base.toUpperCase()} best ${stage1.best.top1.toFixed(2)}% → AEGL best ${stage2.best.top1.toFixed(2)}% (last ${stage2.last.top1.toFixed(2)}%); report: ${join(o.out, 'report.md')}`);
+  const tail = (m: { tail: number | null }) => (m.tail === null ? '—' : `${m.tail.toFixed(2)}%`);
+  log(
+    `${base.toUpperCase()} best ${stage1.best.top1.toFixed(2)}% (tail ${tail(stage1.best)}) → AEGL best ${stage2.best.top1.toFixed(2)}% (tail ${tail(stage2.best)}), ` +
+      `last ${stage2.last.top1.toFixed(2)}% (tail ${tail(stage2.last)}); report: ${join(o.out, 'report.md')}`,
+  );
 }
 
 export async function runAblation(flags: TrainFlags & { stepsList: string }, o: TrainOptions & { out: string }): Promise<void> {

@@ -1,0 +1,14 @@
+// Flag resolution of `aegl-gpu train`: per-dataset and per-method defaults, and one-line errors.
+import { describe, expect, it } from 'vitest';
+import { resolveSettings } from '../src/train/config.js';
+
+describe('train settings', () => {
+  it('reads attack radii written as fractions, as papers write them', () => {
+    const s = resolveSettings({ method: 'aegl', eps: '2/255', alpha: '1/1020' });
+    expect(s.eps).toBeCloseTo(2 / 255, 12);
+    expect(s.alpha).toBeCloseTo(1 / 1020, 12);
+    expect(resolveSettings({ method: 'aegl', eps: '2/255' }).alpha).toBeCloseTo(2 / 255 / 8, 12);
+    expect(() => resolveSettings({ method: 'aegl', eps: '2/0' })).toThrow(/--eps 2\/0/);
+    expect(() => resolveSettings({ method: 'aegl', eps: '1/2/3' })).toThrow(/--eps 1\/2\/3/);
+  });
+});
