@@ -11,4 +11,13 @@ describe('train settings', () => {
     expect(() => resolveSettings({ method: 'aegl', eps: '2/0' })).toThrow(/--eps 2\/0/);
     expect(() => resolveSettings({ method: 'aegl', eps: '1/2/3' })).toThrow(/--eps 1\/2\/3/);
   });
+
+  it('fine-tunes with the released recipe on CIFAR and the shorter, gentler one on Fashion-MNIST', () => {
+    const cifar = resolveSettings({ dataset: 'cifar10', method: 'aegl' });
+    expect([cifar.epochs, cifar.lr, cifar.schedule, cifar.steps]).toEqual([60, 0.001, 'aegl', 3]);
+    const fashion = resolveSettings({ dataset: 'fmnist', method: 'aegl' });
+    expect([fashion.epochs, fashion.lr, fashion.schedule]).toEqual([3, 1e-5, 'aegl']);
+    expect(resolveSettings({ dataset: 'fmnist', method: 'aegl', lr: '0.001', epochs: 60 })).toMatchObject({ lr: 0.001, epochs: 60 });
+    expect(resolveSettings({ dataset: 'fmnist' })).toMatchObject({ method: 'ce', epochs: 10, lr: 0.05, schedule: 'cosine' });
+  });
 });
