@@ -58,8 +58,7 @@ export async function runAblation(flags: TrainFlags & { stepsList: string }, o: 
     const r = await train({ ...rest, method: 'aegl', steps: k }, { ...o, out: join(o.out, `k${k}`) });
     if (r.interrupted) return;
     const records = RunDir.open(r.dir, { resume: true }).readMetrics<EpochRecord>();
-    const best = records.find((rec) => rec.epoch === r.best.epoch);
-    rows.push({ k, top1: r.best.top1, tail: best?.test.tail ?? null, gae: records.reduce((n, rec) => n + (rec.gae?.total ?? 0), 0) });
+    rows.push({ k, epoch: r.best.epoch, top1: r.best.top1, tail: r.best.tail, gae: records.reduce((n, rec) => n + (rec.gae?.total ?? 0), 0) });
     writeAblation(o.out, rows);
   }
 }

@@ -155,8 +155,11 @@ export function writeReport(dir: string, input: ReportInput): string[] {
 /** One point of the k-step ablation: NS = k PGD steps, from the same stage-1 checkpoint. */
 export interface AblationRow {
   k: number;
+  /** The fine-tune's best epoch (highest test top-1) and its top-1 and tail accuracy. */
+  epoch: number;
   top1: number;
   tail: number | null;
+  /** GAEs summed over all epochs of the fine-tune. */
   gae: number;
 }
 
@@ -166,7 +169,9 @@ export function renderAblation(rows: AblationRow[], title = 'AEGL: PGD steps k')
   const markdown = [
     `# ${title}`,
     '',
-    table(['k', 'test top-1 (%)', 'tail accuracy (%)', 'GAE count'], sorted.map((r) => [r.k, pct(r.top1), pct(r.tail), r.gae])),
+    table(['k', 'best epoch', 'test top-1 (%)', 'tail accuracy (%)', 'GAEs, all epochs'], sorted.map((r) => [r.k, r.epoch, pct(r.top1), pct(r.tail), r.gae])),
+    '',
+    'Accuracy at each fine-tune\'s best epoch (highest test top-1), as the literature reports it.',
     '',
     `![ablation](${PLOT_FILES.ablation})`,
     '',
