@@ -36,6 +36,8 @@ export interface BenchCase {
   tunerPick?: () => string | undefined;
   /** Part of `--quick`. */
   quick?: boolean;
+  /** At least this many timed reps, whatever the time budget (slow, noisy cases such as whole steps). */
+  minReps?: number;
   /** Makes the inputs. */
   prepare: () => Prepared;
 }

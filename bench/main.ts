@@ -26,6 +26,8 @@ export interface BenchOptions {
 /** Issue 3's conv2d targets on lavapipe, checked against this run. */
 const CONV_TARGET_PCT = 70;
 const TFJS_TARGET_SPEEDUP = 3;
+/** Issue 6's target: an AEGL step (NS = 3) costs at most this many CE steps. */
+const AEGL_STEP_TARGET = 1.5;
 
 function compileFilter(filter: string | undefined): RegExp {
   try {
@@ -96,6 +98,12 @@ function targets(rows: Row[], ratios: PeerRatio[]): string[] {
     const ok = r.pctOfCeiling! >= CONV_TARGET_PCT ? 'met' : 'NOT met';
     lines.push(`${r.kernel} ${r.shape}: ${r.pctOfCeiling!.toFixed(0)} % of the best matmul (${r.variant}); ≥ ${CONV_TARGET_PCT} %: ${ok}`);
   }
+  for (const aegl of rows.filter((r) => r.kernel === 'train.aegl-step' && r.ms !== null)) {
+    const ce = rows.find((r) => r.kernel === 'train.ce-step' && r.net === aegl.net && r.ms !== null);
+    if (!ce) continue;
+    const ratio = aegl.ms! / ce.ms!;
+    lines.push(`train.aegl-step ${aegl.net} (${aegl.shape}): ${ratio.toFixed(2)}× the CE step; ≤ ${AEGL_STEP_TARGET}×: ${ratio <= AEGL_STEP_TARGET ? 'met' : 'NOT met'}`);
+  }
   for (const p of ratios) {
     if (!p.kernel.startsWith('conv2d.') || p.ratio === null) continue;
     const ok = 1 / p.ratio >= TFJS_TARGET_SPEEDUP ? 'met' : 'NOT met';
@@ -139,7 +147,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
     try {
       const prepared = c.prepare();
       try {
-        const t = await timer.time(prepared.record, { budgetMs: quick ? 150 : 400, wall });
+        const t = await timer.time(prepared.record, { budgetMs: quick ? 150 : 400, minReps: c.minReps, wall });
         row = rowOf(c, t.ms, ceilings, tuner);
       } finally {
         prepared.release();

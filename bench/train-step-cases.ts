@@ -40,6 +40,8 @@ function stepCase(net: Net, method: 'ce' | 'aegl'): BenchCase {
     // passes are AEGL's overhead, not counted as useful work).
     flops: 3 * forwardFlops(net),
     quick: true,
+    // A ResNet-32 step takes seconds: the 400 ms budget alone would time 3 reps, too few to compare steps.
+    minReps: 5,
     prepare: () => {
       const labels = Uint8Array.from({ length: BATCH }, (_, i) => (i < TAIL_IN_BATCH ? 5 + (i % 5) : i % 5));
       const images = Uint8Array.from({ length: BATCH * channels * side * side }, (_, i) => (i * 2654435761) >>> 24);

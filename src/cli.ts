@@ -88,9 +88,9 @@ function trainingOptions(cmd: Command, { steps = true } = {}): Command {
     .option('--subset <file>', 'use the long-tail subset recorded in this file (every run writes its subset.json)')
     .option('--model <name>', 'resnet32 | cnn (default: cnn for fmnist, resnet32 otherwise)')
     .option('--base-loss <loss>', 'ce | drw | ldam | ldam-drw: the loss AEGL adds its term to (default ce)')
-    .option('--epochs <n>', 'epochs (defaults: fmnist 10, CIFAR 200, AEGL fine-tune 60)')
+    .option('--epochs <n>', 'epochs (defaults: fmnist 10, CIFAR 200; AEGL fine-tune 60, on fmnist 3)')
     .option('--batch-size <n>', 'batch size (default 128)')
-    .option('--lr <lr>', 'start learning rate (defaults: fmnist 0.05, CIFAR 0.1, AEGL 0.001)')
+    .option('--lr <lr>', 'start learning rate (defaults: fmnist 0.05, CIFAR 0.1; AEGL 0.001, on fmnist 1e-5)')
     .option('--momentum <m>', 'SGD momentum (default 0.9)')
     .option('--weight-decay <wd>', 'weight decay (defaults: CIFAR 2e-4, fmnist 5e-4)')
     .option('--schedule <name>', 'ldam-drw (5-epoch warm-up, ×0.01 after 160, ×0.0001 after 180) | cosine | aegl (1e-3/1e-4/1e-5 at epochs 1-10/11-30/31-60)')
@@ -149,7 +149,7 @@ trainingOptions(
     .description('the whole AEGL pipeline: stage 1 with --base-loss (default CE), then the AEGL fine-tune from its best checkpoint; the report compares both per class')
     .requiredOption('--out <dir>', 'directory for stage1/, aegl/ and the comparison report')
     .option('--stage1-epochs <n>', 'stage-1 epochs (default: the dataset\'s baseline default)')
-    .option('--aegl-epochs <n>', 'fine-tune epochs (default 60)'),
+    .option('--aegl-epochs <n>', 'fine-tune epochs (default 60; fmnist 3)'),
 ).action(
   action(async (opts: TrainFlags & { out: string; stage1Epochs?: string; aeglEpochs?: string }) => {
     const { runPipeline } = await import('./train/pipeline.js');

@@ -28,7 +28,8 @@ function record(epoch: number, top: number, gae?: number): EpochRecord {
 
 describe('report', () => {
   const records = [record(1, 50, 40), record(2, 80, 30), record(3, 90, 25), record(4, 85, 20)];
-  const ce = { name: 'CE', perClass: trainCounts.map((_, c) => 95 - 8 * c) };
+  const ceRecord = record(7, 70, 60);
+  const ce = { name: 'CE', perClass: trainCounts.map((_, c) => 95 - 8 * c), overall: { epoch: 7, metrics: ceRecord.test } };
   const { markdown, plots } = renderReport({ title: 'AEGL on Fashion-MNIST-LT', method: 'AEGL', trainCounts, records, classNames: names, settings: { dataset: 'fmnist', seed: 0, init: undefined }, compare: [ce] });
 
   it('orders classes head → tail by training images', () => {
@@ -39,12 +40,20 @@ describe('report', () => {
   it('labels the best and the last epoch, with many/medium/few and head/tail', () => {
     const best = records[2].test;
     const last = records[3].test;
-    expect(markdown).toContain(`| best | 3 | ${best.top1.toFixed(2)} | ${best.many!.toFixed(2)} | ${best.medium!.toFixed(2)} | — |`);
-    expect(markdown).toContain(`| last | 4 | ${last.top1.toFixed(2)} |`);
+    expect(markdown).toContain(`| AEGL best | 3 | ${best.top1.toFixed(2)} | ${best.many!.toFixed(2)} | ${best.medium!.toFixed(2)} | — |`);
+    expect(markdown).toContain(`| AEGL last | 4 | ${last.top1.toFixed(2)} |`);
     expect(markdown).toContain('AEGL best (epoch 3)');
     expect(markdown).toContain('AEGL last (epoch 4)');
     expect(markdown).toContain('`dataset`: "fmnist"');
     expect(markdown).not.toContain('init');
+  });
+
+  it('puts the compared model\'s overall accuracy above this run\'s', () => {
+    const section = markdown.slice(markdown.indexOf('## Overall'), markdown.indexOf('## Per-class'));
+    const rows = section.split('\n').filter((l) => /^\| (CE|AEGL)/.test(l));
+    expect(rows.map((r) => r.split(' | ')[0].slice(2))).toEqual(['CE', 'AEGL best', 'AEGL last']);
+    expect(rows[0]).toContain(`| 7 | ${ceRecord.test.top1.toFixed(2)} |`);
+    expect(rows[0]).toContain(`| ${ceRecord.test.tail!.toFixed(2)} |`);
   });
 
   it('lists per-class accuracy head → tail beside the compared method, with training counts', () => {
@@ -89,12 +98,12 @@ describe('report', () => {
 
   it('renders the k ablation as a table and a two-axis plot', () => {
     const { markdown: md, plots: p } = renderAblation([
-      { k: 3, top1: 85.9, tail: 71.2, gae: 420 },
-      { k: 1, top1: 85.5, tail: 70.1, gae: 150 },
-      { k: 5, top1: 85.7, tail: null, gae: 610 },
+      { k: 3, epoch: 2, top1: 85.9, tail: 71.2, gae: 420 },
+      { k: 1, epoch: 1, top1: 85.5, tail: 70.1, gae: 150 },
+      { k: 5, epoch: 3, top1: 85.7, tail: null, gae: 610 },
     ]);
     expect(md.split('\n').filter((l) => /^\| \d/.test(l)).map((l) => l.split(' | ')[0])).toEqual(['| 1', '| 3', '| 5']);
-    expect(md).toContain('| 5 | 85.70 | — | 610 |');
+    expect(md).toContain('| 5 | 3 | 85.70 | — | 610 |');
     const svg = p[PLOT_FILES.ablation];
     expect(svg).toContain('GAE count');
     expect(svg.match(/<path /g)).toHaveLength(3);

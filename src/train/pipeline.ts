@@ -36,9 +36,14 @@ export async function runPipeline(flags: PipelineFlags, o: TrainOptions & { out:
     trainCounts: stage2.trainCounts,
     records,
     settings: s as unknown as Record<string, unknown>,
-    compare: [{ name: `${base.toUpperCase()} (stage 1, best epoch ${stage1.best.epoch})`, perClass: stage1.best.perClass }],
+    classNames: stage2.classNames,
+    compare: [{ name: `${base.toUpperCase()} (stage 1, best epoch ${stage1.best.epoch})`, perClass: stage1.best.perClass, overall: { epoch: stage1.best.epoch, metrics: stage1.best } }],
   });
-  log(`${base.toUpperCase()} best ${stage1.best.top1.toFixed(2)}% → AEGL best ${stage2.best.top1.toFixed(2)}% (last ${stage2.last.top1.toFixed(2)}%); report: ${join(o.out, 'report.md')}`);
+  const tail = (m: { tail: number | null }) => (m.tail === null ? '—' : `${m.tail.toFixed(2)}%`);
+  log(
+    `${base.toUpperCase()} best ${stage1.best.top1.toFixed(2)}% (tail ${tail(stage1.best)}) → AEGL best ${stage2.best.top1.toFixed(2)}% (tail ${tail(stage2.best)}), ` +
+      `last ${stage2.last.top1.toFixed(2)}% (tail ${tail(stage2.last)}); report: ${join(o.out, 'report.md')}`,
+  );
 }
 
 export async function runAblation(flags: TrainFlags & { stepsList: string }, o: TrainOptions & { out: string }): Promise<void> {
@@ -53,8 +58,7 @@ export async function runAblation(flags: TrainFlags & { stepsList: string }, o: 
     const r = await train({ ...rest, method: 'aegl', steps: k }, { ...o, out: join(o.out, `k${k}`) });
     if (r.interrupted) return;
     const records = RunDir.open(r.dir, { resume: true }).readMetrics<EpochRecord>();
-    const best = records.find((rec) => rec.epoch === r.best.epoch);
-    rows.push({ k, top1: r.best.top1, tail: best?.test.tail ?? null, gae: records.reduce((n, rec) => n + (rec.gae?.total ?? 0), 0) });
+    rows.push({ k, epoch: r.best.epoch, top1: r.best.top1, tail: r.best.tail, gae: records.reduce((n, rec) => n + (rec.gae?.total ?? 0), 0) });
     writeAblation(o.out, rows);
   }
 }

@@ -7,10 +7,12 @@ import { writeFileAtomic } from './atomic-write.js';
 import { BestLast, FEW_SHOT_BELOW, MANY_SHOT_ABOVE, type EpochRecord, type EvalMetrics } from './metrics.js';
 import { groupedBarChart, lineChart } from './plots.js';
 
-/** Per-class test accuracy (%) of another model, shown beside this run's (e.g. the stage-1 CE model). */
+/** Test accuracy (%) of another model, shown beside this run's (e.g. the stage-1 CE model). */
 export interface MethodResult {
   name: string;
   perClass: (number | null)[];
+  /** Its overall metrics and the epoch they come from, for the overall table. */
+  overall?: { epoch: number; metrics: EvalMetrics };
 }
 
 export interface ReportInput {
@@ -65,7 +67,11 @@ export function renderReport(input: ReportInput): { markdown: string; plots: Rec
   md.push(
     table(
       ['', 'epoch', 'top-1', 'many', 'medium', 'few', 'head', 'tail'],
-      [summary('best', best.epoch, best.metrics), summary('last', last.epoch, last.metrics)],
+      [
+        ...(input.compare ?? []).filter((c) => c.overall).map((c) => summary(c.name, c.overall!.epoch, c.overall!.metrics)),
+        summary(`${method} best`, best.epoch, best.metrics),
+        summary(`${method} last`, last.epoch, last.metrics),
+      ],
     ),
     '',
     `Best = highest test top-1 over the run (what the literature reports); last = the final epoch. ` +
@@ -149,8 +155,11 @@ export function writeReport(dir: string, input: ReportInput): string[] {
 /** One point of the k-step ablation: NS = k PGD steps, from the same stage-1 checkpoint. */
 export interface AblationRow {
   k: number;
+  /** The fine-tune's best epoch (highest test top-1) and its top-1 and tail accuracy. */
+  epoch: number;
   top1: number;
   tail: number | null;
+  /** GAEs summed over all epochs of the fine-tune. */
   gae: number;
 }
 
@@ -160,7 +169,9 @@ export function renderAblation(rows: AblationRow[], title = 'AEGL: PGD steps k')
   const markdown = [
     `# ${title}`,
     '',
-    table(['k', 'test top-1 (%)', 'tail accuracy (%)', 'GAE count'], sorted.map((r) => [r.k, pct(r.top1), pct(r.tail), r.gae])),
+    table(['k', 'best epoch', 'test top-1 (%)', 'tail accuracy (%)', 'GAEs, all epochs'], sorted.map((r) => [r.k, r.epoch, pct(r.top1), pct(r.tail), r.gae])),
+    '',
+    'Accuracy at each fine-tune\'s best epoch (highest test top-1), as the literature reports it.',
     '',
     `![ablation](${PLOT_FILES.ablation})`,
     '',

@@ -13,7 +13,7 @@ import { Aegl } from './aegl.js';
 import { loadCheckpoint, loadInto, saveCheckpoint, tensorsToSafe } from './checkpoint.js';
 import { resolveSettings, withTailFrom, type TrainFlags, type TrainSettings } from './config.js';
 import { classCounts } from './evaluate.js';
-import { BestLast, computeMetrics, type EpochRecord } from './metrics.js';
+import { BestLast, computeMetrics, type EpochRecord, type EvalMetrics } from './metrics.js';
 import { Objective } from './objective.js';
 import { Progress } from './progress.js';
 import { writeReport } from './report.js';
@@ -35,12 +35,18 @@ export interface TrainOptions {
   onStep?: (epoch: number, step: number) => void;
 }
 
+/** One evaluated epoch of a run: its test metrics (top-1, per class, head/tail…). */
+export interface EpochSummary extends EvalMetrics {
+  epoch: number;
+}
+
 export interface TrainOutcome {
   dir: string;
   settings: TrainSettings;
   trainCounts: number[];
-  best: { epoch: number; top1: number; perClass: (number | null)[] };
-  last: { epoch: number; top1: number; perClass: (number | null)[] };
+  best: EpochSummary;
+  last: EpochSummary;
+  classNames: string[];
   interrupted: boolean;
 }
 
@@ -250,9 +256,9 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
       settings: settings as unknown as Record<string, unknown>,
     });
   }
-  const summary = (l: { epoch: number; metrics: { top1: number; perClass: (number | null)[] } } | null) =>
-    l ? { epoch: l.epoch, top1: l.metrics.top1, perClass: l.metrics.perClass } : { epoch: 0, top1: 0, perClass: [] };
+  const summary = (l: { epoch: number; metrics: EvalMetrics } | null): EpochSummary =>
+    l ? { ...l.metrics, epoch: l.epoch } : { ...computeMetrics([], []), epoch: 0 };
   if (tracker.best) log(`best epoch ${tracker.best.epoch}: top-1 ${tracker.best.metrics.top1.toFixed(2)}%; last epoch ${tracker.last!.epoch}: top-1 ${tracker.last!.metrics.top1.toFixed(2)}%`);
   if (interrupted) log(`interrupted: continue with \`aegl-gpu train --resume ${dir.path}\``);
-  return { dir: dir.path, settings, trainCounts: data.trainCounts, best: summary(tracker.best), last: summary(tracker.last), interrupted };
+  return { dir: dir.path, settings, trainCounts: data.trainCounts, best: summary(tracker.best), last: summary(tracker.last), classNames: data.dataset.classes, interrupted };
 }
