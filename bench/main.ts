@@ -147,6 +147,12 @@ export async function runBench(options: BenchOptions): Promise<void> {
     try {
       const prepared = c.prepare();
       try {
+        if (tuningEnabled()) {
+          // Shapes only this case records (a whole step's AEGL batches) get tuned first, as the trainer does.
+          prepared.record();
+          await engine().sync();
+          await tunePending();
+        }
         const t = await timer.time(prepared.record, { budgetMs: quick ? 150 : 400, minReps: c.minReps, wall });
         row = rowOf(c, t.ms, ceilings, tuner);
       } finally {

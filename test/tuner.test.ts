@@ -73,6 +73,15 @@ describe('tuner', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('shares one conv2d choice between batches in the same power-of-two bucket', () => {
+    const at = (n: number) => geometryKey(convGeometry([n, 16, 32, 32], [16, 16, 3, 3], 1, 1));
+    expect(at(128)).toBe('128x16x32x32-k16x3x3-s1p1');
+    expect(at(137)).toBe(at(256));
+    expect(at(9)).toBe(at(16));
+    expect(at(9)).not.toBe(at(17));
+    expect(at(1)).toBe('1x16x32x32-k16x3x3-s1p1');
+  });
+
   it('tunes matmul shapes too', async () => {
     tidy(() => matmul(Tensor.from(randomArray(6 * 5, 1), [5, 6]), Tensor.from(randomArray(5 * 7, 2), [7, 5]), { transA: true, transB: true }));
     expect(pendingShapes()).toEqual([{ kind: 'matmul', key: 'm6k5n7-ta-tb' }]);

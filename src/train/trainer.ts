@@ -2,7 +2,7 @@
 // per epoch, checkpoints written atomically, Ctrl-C honoured between steps, --resume exact.
 import { backward } from '../autograd.js';
 import { engine, initEngine } from '../gpu/engine.js';
-import { tunePending, tuningEnabled } from '../gpu/tuner.js';
+import { pendingShapes, tunePending, tuningEnabled } from '../gpu/tuner.js';
 import { BatchNorm2d } from '../nn/layers.js';
 import { buildModel } from '../nn/models/index.js';
 import type { Module } from '../nn/module.js';
@@ -189,7 +189,6 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
 
   const steps = data.train.numBatches(settings.batchSize);
   const progress = new Progress({ epochs: settings.epochs, stepsPerEpoch: steps, batchSize: settings.batchSize, startEpoch });
-  let tuned = !tuningEnabled();
   let interrupted = false;
   try {
     for (let epoch = startEpoch; epoch < settings.epochs && !interrupted; epoch++) {
@@ -209,10 +208,8 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
           taken++;
           images += Math.min(settings.batchSize, data.train.count - k * settings.batchSize);
         }
-        if (!tuned) {
-          await tunePending();
-          tuned = true;
-        }
+        // Shapes first seen in this step (the first step, or an AEGL batch with a new tail count) get tuned now.
+        if (tuningEnabled() && pendingShapes().length) await tunePending();
         progress.step(k + 1);
         o.onStep?.(epoch, k);
         if (session.stopping && k + 1 < steps) {
