@@ -66,7 +66,9 @@ describe('one training step matches a float64 CPU reference of the same step', (
     const seed = freshSeed();
     const model = new ResNet32({ numClasses: 10, seed });
     expect(model.parameterCount()).toBe(464_154);
-    // 31 batch norms at batch 2 amplify f32 rounding more than a single op: 1e-3 relative.
-    await checkStep(model, resnet32, [2, 3, 32, 32], seed, 1e-3);
+    // 31 batch norms at batch 2 amplify f32 rounding more than a single op: most seeds stay under
+    // 1e-3 relative, a rare one reaches 1.06e-3 (seed 103206295, before and after the conv
+    // variants of issue 3), so 2e-3.
+    await checkStep(model, resnet32, [2, 3, 32, 32], seed, 2e-3);
   });
 });
