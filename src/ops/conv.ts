@@ -11,10 +11,10 @@ export const CONV_PASSES: readonly ConvPass[] = ['fwd', 'dgrad', 'wgrad'];
 
 /** One variant of a pass: the `${pass}_${family}` entry point of shaders/conv2d.wgsl and its block shape. */
 interface ConvKernel {
-  family: 'blocked' | 'adjacent' | 'rows' | 'tiled';
+  family: 'blocked' | 'adjacent' | 'rows' | 'tiled' | 'packed';
   /** Register-blocked kernels: channel vec4s per invocation (CV in the shader; default 1)… */
   cv?: number;
-  /** …and dgrad_adjacent's pixels per invocation (PX; default 8). */
+  /** …and dgrad_adjacent's and fwd_packed's pixels per invocation (PX; default 8). */
   px?: number;
   /** The shapes it runs (all when absent). */
   available?: (g: ConvGeometry) => boolean;
@@ -23,6 +23,11 @@ interface ConvKernel {
 /** wgrad_rows keeps all R·S taps in registers: MAX_TAPS in the shader. */
 const MAX_TAPS = 9;
 const fitsRows = (g: ConvGeometry) => g.r * g.s <= MAX_TAPS;
+/** fwd_packed keeps (PX − 1)·stride + S input columns: SPAN in shaders/conv2d_packed.wgsl. */
+const PACKED_SPAN = 40;
+const fitsPacked16 = (g: ConvGeometry) => 15 * g.stride + g.s <= PACKED_SPAN;
+/** The input gradient as a forward convolution of dy with the flipped kernel: stride 1, square kernel, padding < kernel. */
+const flipsToForward = (g: ConvGeometry) => g.stride === 1 && g.r === g.s && g.pad < g.r;
 
 /**
  * The variants the tuner chooses from, per pass. `wide` is a register-blocked kernel with 8
@@ -30,16 +35,26 @@ const fitsRows = (g: ConvGeometry) => g.r * g.s <= MAX_TAPS;
  * the registers (1.3–1.9× faster forward on llvmpipe). The input gradient also has `adjacent`
  * kernels (dgrad_adjacent: 1.7–2× faster at stride 2; 16 pixels halve the weight loads again), the
  * weight gradient `rows` kernels (wgrad_rows: every kernel row per invocation, 1.4–3× faster;
- * blocked still wins with one input channel).
+ * blocked still wins with one input channel). `packed` kernels (shaders/conv2d_packed.wgsl) read a
+ * [C][R][S][K] copy of the kernel, four channels a load, and serve the stride-1 input gradient too
+ * (a forward convolution of dy with the flipped kernel): 1.3–2× `wide` on lavapipe.
  */
 const KERNELS: Record<ConvPass, Record<string, ConvKernel>> = {
-  fwd: { blocked: { family: 'blocked' }, wide: { family: 'blocked', cv: 2 }, tiled: { family: 'tiled' } },
+  fwd: {
+    blocked: { family: 'blocked' },
+    wide: { family: 'blocked', cv: 2 },
+    packed: { family: 'packed', cv: 2 },
+    packed16: { family: 'packed', cv: 2, px: 16, available: fitsPacked16 },
+    tiled: { family: 'tiled' },
+  },
   dgrad: {
     blocked: { family: 'blocked' },
     wide: { family: 'blocked', cv: 2 },
     adjacent: { family: 'adjacent' },
     'adjacent-wide': { family: 'adjacent', cv: 2 },
     adjacent16: { family: 'adjacent', px: 16 },
+    packed: { family: 'packed', cv: 2, available: flipsToForward },
+    packed16: { family: 'packed', cv: 2, px: 16, available: flipsToForward },
     tiled: { family: 'tiled' },
   },
   wgrad: {
@@ -152,6 +167,7 @@ const dgradPx = (g: ConvGeometry, px: number) => g.stride * Math.max(1, Math.flo
 
 export function convForward(g: ConvGeometry, x: Tensor, w: Tensor, b: Tensor | null, variant: string): Tensor {
   const k = kernelOf('fwd', variant, g);
+  if (k.family === 'packed') return forwardPacked(g, x, w, b, false, k);
   const y = Tensor.empty([g.n, g.k, g.ho, g.wo]);
   const cv = k.cv ?? 1;
   const spec = { shader: 'conv2d', entry: `fwd_${k.family}`, constants: constants(g, { HAS_BIAS: b ? 1 : 0, CV: cv }) };
@@ -166,8 +182,33 @@ export function convForward(g: ConvGeometry, x: Tensor, w: Tensor, b: Tensor | n
   return y;
 }
 
+/**
+ * shaders/conv2d_packed.wgsl: packs w as [C][R][S][K] vec4s, then convolves (fwd_packed). With
+ * flip, w is the forward kernel [g.c][g.k][R][S] of an input gradient, flipped as it is packed,
+ * and the convolution g runs as dgrad_packed.
+ */
+function forwardPacked(g: ConvGeometry, x: Tensor, w: Tensor, b: Tensor | null, flip: boolean, k: ConvKernel): Tensor {
+  const cv = k.cv ?? 1;
+  const px = k.px ?? PX;
+  const kp4 = Math.ceil(g.k / (4 * cv)) * cv;
+  const packed = Tensor.empty([g.c * g.r * g.s * 4 * kp4]);
+  const consts = constants(g, { CV: cv, PX: px, KP4: kp4 });
+  engine().run({ shader: 'conv2d_packed', entry: 'pack_weights', constants: { ...consts, FLIP: flip ? 1 : 0 } }, [w, packed], grid1d(Math.ceil(packed.size / WG)));
+  const y = Tensor.empty([g.n, g.k, g.ho, g.wo]);
+  const spec = { shader: 'conv2d_packed', entry: flip ? 'dgrad_packed' : 'fwd_packed', constants: { ...consts, HAS_BIAS: b ? 1 : 0 } };
+  const [gx, gy] = grid1d(Math.ceil((g.n * g.ho * Math.ceil(g.wo / px)) / WG));
+  engine().run(spec, [x, packed, b ?? packed, y], [gx, gy, kp4 / cv]);
+  packed.dispose();
+  return y;
+}
+
 export function convInputGrad(g: ConvGeometry, dy: Tensor, w: Tensor, variant: string): Tensor {
   const k = kernelOf('dgrad', variant, g);
+  if (k.family === 'packed') {
+    // dx = dy ⊛ flip(w)ᵀ with padding r − 1 − pad: the forward kernel, run on dy.
+    const flipped = { ...g, c: g.k, h: g.ho, w: g.wo, k: g.c, pad: g.r - 1 - g.pad, ho: g.h, wo: g.w };
+    return forwardPacked(flipped, dy, w, null, true, k);
+  }
   const dx = Tensor.empty([g.n, g.c, g.h, g.w]);
   const cv = k.cv ?? 1;
   if (k.family === 'blocked') {

@@ -1,0 +1,127 @@
+// conv2d forward on a packed copy of the kernel, and the stride-1 input gradient as the same
+// forward convolution of dy with the flipped, transposed kernel.
+//
+// Why packed: lavapipe turns every storage-buffer load into a loop over the invocations with a
+// bounds test each, even where the address is the same across the workgroup, so one weight load
+// costs several multiply-adds. The kernel packed as [C][R][S][K] brings four output channels per
+// vec4 load; conv2d.wgsl's blocked kernels load them one by one.
+override NB: u32 = 1u; // batch
+override C: u32 = 1u; // channels summed over (dgrad: the forward's output channels)
+override H: u32 = 1u;
+override W: u32 = 1u;
+override K: u32 = 1u; // channels produced (dgrad: the forward's input channels)
+override R: u32 = 1u;
+override S: u32 = 1u;
+override ST: u32 = 1u;
+override P: u32 = 0u;
+override HO: u32 = 1u;
+override WO: u32 = 1u;
+override HAS_BIAS: bool = false;
+// pack_weights: the input is dgrad's forward kernel [C][K][R][S], to be flipped in both axes.
+override FLIP: bool = false;
+// Output-channel vec4s and pixels of one row per invocation (PX · CV ≤ MAX_ACC).
+override CV: u32 = 2u;
+override PX: u32 = 8u;
+// vec4s per packed kernel tap: K rounded up to a whole number of 4·CV blocks, over 4.
+override KP4: u32 = 1u;
+
+const WG = 64u;
+const MAX_ACC = 32u; // PX · CV: src/ops/conv.ts runs CV = 2 with PX = 8 or 16
+const SPAN = 40u; // (PX − 1) · ST + S, checked by src/ops/conv.ts
+const WS = 16u; // S · CV for S ≤ 8
+
+@group(0) @binding(0) var<storage, read> w: array<f32>; // pack_weights
+@group(0) @binding(1) var<storage, read_write> packed: array<f32>; // pack_weights: [C·R·S][4·KP4]
+@group(0) @binding(0) var<storage, read> x: array<f32>; // conv_packed (dgrad: dy)
+@group(0) @binding(1) var<storage, read> wp: array<vec4f>; // conv_packed: the packed kernel
+@group(0) @binding(2) var<storage, read> bias: array<f32>; // conv_packed
+@group(0) @binding(3) var<storage, read_write> y: array<f32>; // conv_packed (dgrad: dx)
+
+fn flat(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+
+// packed[((c·R + ky)·S + kx)·4·KP4 + k] = w[k, c, ky, kx] (FLIP: w[c, k, R−1−ky, S−1−kx]), 0 past K.
+@compute @workgroup_size(WG)
+fn pack_weights(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let e = flat(gid, nwg);
+  let kp = 4u * KP4;
+  if (e >= C * R * S * kp) { return; }
+  let k = e % kp;
+  let t = e / kp;
+  let kx = t % S;
+  let ky = (t / S) % R;
+  let c = t / (R * S);
+  var v = 0.0;
+  if (k < K) {
+    if (FLIP) {
+      v = w[((c * K + k) * R + R - 1u - ky) * S + S - 1u - kx];
+    } else {
+      v = w[((k * C + c) * R + ky) * S + kx];
+    }
+  }
+  packed[e] = v;
+}
+
+// Two entry points, one kernel: the label names the pass in dispatch counts and profiles.
+@compute @workgroup_size(WG)
+fn fwd_packed(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  conv_packed(gid, nwg, wid);
+}
+
+@compute @workgroup_size(WG)
+fn dgrad_packed(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  conv_packed(gid, nwg, wid);
+}
+
+// 4·CV output channels (workgroup_id.z) × PX pixels of one output row per invocation. Rows above
+// or below the image read as zeros instead of being skipped: a skip is a branch that differs
+// across the workgroup, which lavapipe runs as masked code for the whole loop.
+fn conv_packed(gid: vec3u, nwg: vec3u, wid: vec3u) {
+  let blocks = (WO + PX - 1u) / PX;
+  // Lanes past the end compute the last block again and store nothing: no early return, so no
+  // execution mask around the loads.
+  let live = flat(gid, nwg) < NB * HO * blocks;
+  let pb = min(flat(gid, nwg), NB * HO * blocks - 1u);
+  let ox0 = (pb % blocks) * PX;
+  let oy = (pb / blocks) % HO;
+  let n = pb / blocks / HO;
+  let q0 = wid.z * CV;
+  let ix0 = i32(ox0 * ST) - i32(P);
+  var acc: array<vec4f, MAX_ACC>; // acc[pixel · CV + channel vec4]
+  for (var ci = 0u; ci < C; ci++) {
+    for (var ky = 0u; ky < R; ky++) {
+      // This row's loads first, then its multiply-adds: each load is a loop with branches on
+      // lavapipe, and multiply-adds between such blocks schedule badly (1.3–1.5× slower).
+      let iy = i32(oy * ST + ky) - i32(P);
+      let row_in = iy >= 0 && iy < i32(H);
+      let xrow = ((n * C + ci) * H + u32(clamp(iy, 0, i32(H) - 1))) * W;
+      var xs: array<f32, SPAN>;
+      for (var t = 0u; t < (PX - 1u) * ST + S; t++) {
+        let ix = ix0 + i32(t);
+        xs[t] = select(0.0, x[xrow + u32(clamp(ix, 0, i32(W) - 1))], row_in && ix >= 0 && ix < i32(W));
+      }
+      var ws: array<vec4f, WS>; // ws[kx · CV + v]
+      let tap0 = (ci * R + ky) * S * KP4 + q0;
+      for (var kx = 0u; kx < S; kx++) {
+        for (var v = 0u; v < CV; v++) { ws[kx * CV + v] = wp[tap0 + kx * KP4 + v]; }
+      }
+      for (var kx = 0u; kx < S; kx++) {
+        for (var v = 0u; v < CV; v++) {
+          for (var j = 0u; j < PX; j++) { acc[j * CV + v] += ws[kx * CV + v] * xs[j * ST + kx]; }
+        }
+      }
+    }
+  }
+  for (var v = 0u; v < CV; v++) {
+    for (var i = 0u; i < 4u; i++) {
+      let co = 4u * (q0 + v) + i;
+      if (live && co < K) {
+        var b = 0.0;
+        if (HAS_BIAS) { b = bias[co]; }
+        let row = ((n * K + co) * HO + oy) * WO;
+        for (var j = 0u; j < PX; j++) {
+          if (ox0 + j < WO) { y[row + ox0 + j] = acc[j * CV + v][i] + b; }
+        }
+      }
+    }
+  }
+}
