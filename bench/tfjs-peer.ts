@@ -2,6 +2,7 @@
 // Dawn adapter (a second device of it), timed by TF.js's own kernel timer (timestamp queries
 // where the device has them). TF.js is NHWC; the FLOPs and the padding match ours exactly.
 import type { AdapterSummary } from '../src/gpu/device.js';
+import { engine } from '../src/gpu/engine.js';
 import { median } from '../src/gpu/timer.js';
 import { create } from 'webgpu';
 import { CONV_SHAPES, type ConvShape } from './shapes.js';
@@ -91,13 +92,16 @@ export async function timeTfjs(
 ): Promise<PeerTiming[]> {
   const tf = await openTfjs(summary);
   const reps = options.quick ? 1 : 3;
+  // Awaited as our engine awaits its own work: on a CPU adapter, without spinning a core the driver
+  // needs (src/gpu/quiet-wait.ts), so both sides get the same CPU.
+  const time = (run: () => TfTensor) => engine().wait(() => timeOne(tf, run, reps));
   const out: PeerTiming[] = [];
   const shapes = CONV_SHAPES.filter((s) => s.net === 'resnet32' && (!options.quick || (s.x[1] === 32 && s.w[0] === 32)));
   for (const s of shapes) {
     const { kernels, release } = convWorkloads(tf, s, 11);
     for (const [kernel, run] of kernels) {
       if (!options.filter.test(kernel)) continue;
-      const t = await timeOne(tf, run, reps);
+      const t = await time(run);
       out.push({ kernel, net: s.net, shape: options.convLabel(s), ...t });
     }
     release();
@@ -106,7 +110,7 @@ export async function timeTfjs(
     for (const n of options.matmulSizes) {
       const a = tf.randomUniform([n, n], -1, 1, 'float32', 1) as import('@tensorflow/tfjs-core').Tensor2D;
       const b = tf.randomUniform([n, n], -1, 1, 'float32', 2) as import('@tensorflow/tfjs-core').Tensor2D;
-      const t = await timeOne(tf, () => tf.matMul(a, b), reps);
+      const t = await time(() => tf.matMul(a, b));
       out.push({ kernel: 'matmul', net: '-', shape: `${n}×${n}×${n}`, ...t });
       a.dispose();
       b.dispose();

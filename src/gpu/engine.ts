@@ -4,6 +4,7 @@
 import { BufferPool, sizeClass } from './buffer-pool.js';
 import { openGpu, type OpenedGpu } from './device.js';
 import { KernelCache, kernelLabel, type Bindable, type KernelSpec } from './kernels.js';
+import { runsOnCpu, waitWithoutSpinning } from './quiet-wait.js';
 
 const UNIFORM_ARENA_BYTES = 64 * 1024;
 
@@ -152,7 +153,7 @@ export class Engine {
     this.copy(src, { buffer: staging, byteLength: bytes });
     this.flush();
     try {
-      await staging.mapAsync(GPUMapMode.READ, 0, size);
+      await this.wait(() => staging.mapAsync(GPUMapMode.READ, 0, size));
     } catch (e) {
       this.checkErrors();
       throw e;
@@ -169,8 +170,16 @@ export class Engine {
   /** Waits for all submitted work (for timing). */
   async sync(): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.wait(() => this.device.queue.onSubmittedWorkDone());
     this.checkErrors();
+  }
+
+  /**
+   * Every await on this device's work goes through here: on a CPU adapter it waits without
+   * spinning a core the driver needs (src/gpu/quiet-wait.ts); on a real GPU it awaits as usual.
+   */
+  wait<T>(work: () => Promise<T>): Promise<T> {
+    return runsOnCpu(this.gpu.summary) ? waitWithoutSpinning(work) : work();
   }
 
   destroy(): void {

@@ -113,7 +113,7 @@ export class GpuTimer {
     enc.copyBufferToBuffer(this.resolveBuffer!, 0, this.readBuffer!, 0, 16 * pairs);
     this.e.flush();
     d.queue.submit([enc.finish()]);
-    await this.readBuffer!.mapAsync(GPUMapMode.READ, 0, 16 * pairs);
+    await this.e.wait(() => this.readBuffer!.mapAsync(GPUMapMode.READ, 0, 16 * pairs));
     const ticks = new BigUint64Array(this.readBuffer!.getMappedRange(0, 16 * pairs).slice(0));
     this.readBuffer!.unmap();
     this.e.checkErrors();
