@@ -200,13 +200,20 @@ fn dgrad_adjacent(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
         ds[t] = select(0.0, dy[grow + u32(clamp(ox, 0, i32(WO) - 1))], ox >= 0 && ox < i32(WO));
       }
       let wt = co * C * R * S + ky * S;
+      // The weights before the multiply-adds: lavapipe's loads are branchy loops, and multiply-adds
+      // between them scheduled badly (10–15 % slower at stride 2).
+      var ws: array<vec4f, MAX_S * MAX_CV>; // ws[kx · CV + v]
       for (var kx = 0u; kx < S; kx++) {
         for (var v = 0u; v < CV; v++) {
           let wc = wcol[v] + wt + kx;
-          let wv = vec4f(w[wc.x], w[wc.y], w[wc.z], w[wc.w]);
+          ws[kx * CV + v] = vec4f(w[wc.x], w[wc.y], w[wc.z], w[wc.w]);
+        }
+      }
+      for (var kx = 0u; kx < S; kx++) {
+        for (var v = 0u; v < CV; v++) {
           for (var j = 0u; j < PX; j++) {
             let e = j + P + ST * S - kx;
-            if (e % ST == 0u) { acc[j * CV + v] += wv * ds[e / ST - e_lo]; }
+            if (e % ST == 0u) { acc[j * CV + v] += ws[kx * CV + v] * ds[e / ST - e_lo]; }
           }
         }
       }
