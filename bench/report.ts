@@ -110,7 +110,11 @@ export function markdown(r: Report): string {
   if ('unavailable' in r.tfjs) parts.push(`Not run: ${r.tfjs.unavailable}`);
   else {
     const methods = [...new Set(r.tfjs.ratios.map((p) => p.method))].join(', ');
-    parts.push(`TF.js timed by ${methods}; ours is the fastest of our variants, timed as above.`, '');
+    parts.push(
+      `TF.js timed by ${methods}. Ours: the fastest of our variants above, timed again right after TF.js ran the same workload ` +
+        "(this CPU's speed drifts over minutes, so only neighbouring timings are compared); matmul: the ceiling's timing.",
+      '',
+    );
     parts.push(
       mdTable(
         ['kernel', 'shape', 'TF.js ms', 'ours ms (best variant)', 'ours / TF.js', 'speed-up'],

@@ -14,6 +14,8 @@ export interface PeerTiming {
   shape: string;
   ms: number;
   method: string;
+  /** Our fastest variant on the same workload, timed right after TF.js (conv rows; see timeTfjs). */
+  oursMs?: number | null;
 }
 
 type Tf = typeof import('@tensorflow/tfjs-core');
@@ -88,7 +90,17 @@ function convWorkloads(tf: Tf, s: ConvShape, seed: number) {
  */
 export async function timeTfjs(
   summary: AdapterSummary,
-  options: { quick: boolean; filter: RegExp; convLabel: (s: ConvShape) => string; matmulSizes: number[] },
+  options: {
+    quick: boolean;
+    filter: RegExp;
+    convLabel: (s: ConvShape) => string;
+    matmulSizes: number[];
+    /**
+     * Times our fastest variant of a conv workload. Called right after TF.js ran it: this CPU's
+     * speed drifts by up to 2× over minutes, so a ratio is only fair between neighbouring timings.
+     */
+    timeOurs: (kernel: string, shape: string) => Promise<number | null>;
+  },
 ): Promise<PeerTiming[]> {
   const tf = await openTfjs(summary);
   const reps = options.quick ? 1 : 3;
@@ -102,7 +114,8 @@ export async function timeTfjs(
     for (const [kernel, run] of kernels) {
       if (!options.filter.test(kernel)) continue;
       const t = await time(run);
-      out.push({ kernel, net: s.net, shape: options.convLabel(s), ...t });
+      const shape = options.convLabel(s);
+      out.push({ kernel, net: s.net, shape, ...t, oursMs: await options.timeOurs(kernel, shape) });
     }
     release();
   }
