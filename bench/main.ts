@@ -135,6 +135,23 @@ export async function runBench(options: BenchOptions): Promise<void> {
   const ceilings = await measureCeilings(timer, quick, wall);
   for (const l of ceilingLines(ceilings)) log(l);
 
+  /** Median ms of one case, on inputs made for it and released after. */
+  const timeCase = async (c: BenchCase): Promise<number> => {
+    const prepared = c.prepare();
+    try {
+      if (tuningEnabled()) {
+        // Shapes only this case records (a whole step's AEGL batches) get tuned first, as the trainer does.
+        prepared.record();
+        await engine().sync();
+        await tunePending();
+      }
+      return (await timer.time(prepared.record, { budgetMs: quick ? 150 : 400, minReps: c.minReps, wall })).ms;
+    } finally {
+      prepared.release();
+      e.pool.trim();
+    }
+  };
+
   const cases = allCases().filter((c) => filter.test(c.kernel) && (!quick || c.quick));
   const choices = await tunerChoices(cases, log);
   const rows: Row[] = [];
@@ -145,20 +162,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
     const chosen = choices.get(c);
     const tuner = chosen === undefined ? '-' : chosen === c.variant ? 'yes' : 'no';
     try {
-      const prepared = c.prepare();
-      try {
-        if (tuningEnabled()) {
-          // Shapes only this case records (a whole step's AEGL batches) get tuned first, as the trainer does.
-          prepared.record();
-          await engine().sync();
-          await tunePending();
-        }
-        const t = await timer.time(prepared.record, { budgetMs: quick ? 150 : 400, minReps: c.minReps, wall });
-        row = rowOf(c, t.ms, ceilings, tuner);
-      } finally {
-        prepared.release();
-        e.pool.trim();
-      }
+      row = rowOf(c, await timeCase(c), ceilings, tuner);
     } catch (err) {
       row = rowOf(c, null, ceilings, tuner, `failed: ${firstLine(err)}`);
       await settle();
@@ -178,14 +182,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
         const timed = rows.filter((r) => r.kernel === kernel && r.shape === shape && r.ms !== null);
         if (!timed.length) return null;
         const fastest = timed.reduce((a, b) => (b.ms! < a.ms! ? b : a));
-        const c = cases.find((k) => k.kernel === kernel && k.shape === shape && k.variant === fastest.variant)!;
-        const prepared = c.prepare();
-        try {
-          return (await timer.time(prepared.record, { budgetMs: quick ? 150 : 400, wall })).ms;
-        } finally {
-          prepared.release();
-          e.pool.trim();
-        }
+        return timeCase(cases.find((k) => k.kernel === kernel && k.shape === shape && k.variant === fastest.variant)!);
       };
       const peer = await timeTfjs(s, { quick, filter, convLabel: convShapeLabel, matmulSizes: sizes, timeOurs });
       const ratios = peer.map((p): PeerRatio => {

@@ -29,7 +29,7 @@ function record(epoch: number, top: number, gae?: number): EpochRecord {
 describe('report', () => {
   const records = [record(1, 50, 40), record(2, 80, 30), record(3, 90, 25), record(4, 85, 20)];
   const ceRecord = record(7, 70, 60);
-  const ce = { name: 'CE', perClass: trainCounts.map((_, c) => 95 - 8 * c), overall: { epoch: 7, metrics: ceRecord.test } };
+  const ce = { name: 'CE', epoch: 7, metrics: { ...ceRecord.test, perClass: trainCounts.map((_, c) => 95 - 8 * c) } };
   const { markdown, plots } = renderReport({ title: 'AEGL on Fashion-MNIST-LT', method: 'AEGL', trainCounts, records, classNames: names, settings: { dataset: 'fmnist', seed: 0, init: undefined }, compare: [ce] });
 
   it('orders classes head → tail by training images', () => {

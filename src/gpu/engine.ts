@@ -33,8 +33,12 @@ export class Engine {
   private lostReason: string | null = null;
   private staging = new Map<number, GPUBuffer[]>();
 
+  /** A software adapter (lavapipe, llvmpipe): it shares the CPU with this process. */
+  private readonly onCpu: boolean;
+
   constructor(readonly gpu: OpenedGpu) {
     const device = gpu.device;
+    this.onCpu = runsOnCpu(gpu.summary);
     this.pool = new BufferPool(device);
     this.kernels = new KernelCache(device);
     this.uniformAlign = device.limits.minUniformBufferOffsetAlignment;
@@ -179,7 +183,7 @@ export class Engine {
    * spinning a core the driver needs (src/gpu/quiet-wait.ts); on a real GPU it awaits as usual.
    */
   wait<T>(work: () => Promise<T>): Promise<T> {
-    return runsOnCpu(this.gpu.summary) ? waitWithoutSpinning(work) : work();
+    return this.onCpu ? waitWithoutSpinning(work) : work();
   }
 
   destroy(): void {

@@ -25,7 +25,7 @@ const MAX_TAPS = 9;
 const fitsRows = (g: ConvGeometry) => g.r * g.s <= MAX_TAPS;
 /** fwd_packed keeps (PX − 1)·stride + S input columns: SPAN in shaders/conv2d_packed.wgsl. */
 const PACKED_SPAN = 40;
-const fitsPacked16 = (g: ConvGeometry) => 15 * g.stride + g.s <= PACKED_SPAN;
+const fitsPacked16 = (g: ConvGeometry) => (16 - 1) * g.stride + g.s <= PACKED_SPAN;
 /** The input gradient as a forward convolution of dy with the flipped kernel: stride 1, square kernel, padding < kernel. */
 const flipsToForward = (g: ConvGeometry) => g.stride === 1 && g.r === g.s && g.pad < g.r;
 

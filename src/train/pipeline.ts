@@ -37,7 +37,7 @@ export async function runPipeline(flags: PipelineFlags, o: TrainOptions & { out:
     records,
     settings: s as unknown as Record<string, unknown>,
     classNames: stage2.classNames,
-    compare: [{ name: `${base.toUpperCase()} (stage 1, best epoch ${stage1.best.epoch})`, perClass: stage1.best.perClass, overall: { epoch: stage1.best.epoch, metrics: stage1.best } }],
+    compare: [{ name: `${base.toUpperCase()} (stage 1, best epoch ${stage1.best.epoch})`, epoch: stage1.best.epoch, metrics: stage1.best }],
   });
   const tail = (m: { tail: number | null }) => (m.tail === null ? '—' : `${m.tail.toFixed(2)}%`);
   log(

@@ -7,12 +7,11 @@ import { writeFileAtomic } from './atomic-write.js';
 import { BestLast, FEW_SHOT_BELOW, MANY_SHOT_ABOVE, type EpochRecord, type EvalMetrics } from './metrics.js';
 import { groupedBarChart, lineChart } from './plots.js';
 
-/** Test accuracy (%) of another model, shown beside this run's (e.g. the stage-1 CE model). */
+/** Test accuracy of another model, shown beside this run's (e.g. the stage-1 CE model): the epoch and its metrics. */
 export interface MethodResult {
   name: string;
-  perClass: (number | null)[];
-  /** Its overall metrics and the epoch they come from, for the overall table. */
-  overall?: { epoch: number; metrics: EvalMetrics };
+  epoch: number;
+  metrics: EvalMetrics;
 }
 
 export interface ReportInput {
@@ -68,7 +67,7 @@ export function renderReport(input: ReportInput): { markdown: string; plots: Rec
     table(
       ['', 'epoch', 'top-1', 'many', 'medium', 'few', 'head', 'tail'],
       [
-        ...(input.compare ?? []).filter((c) => c.overall).map((c) => summary(c.name, c.overall!.epoch, c.overall!.metrics)),
+        ...(input.compare ?? []).map((c) => summary(c.name, c.epoch, c.metrics)),
         summary(`${method} best`, best.epoch, best.metrics),
         summary(`${method} last`, last.epoch, last.metrics),
       ],
@@ -88,7 +87,7 @@ export function renderReport(input: ReportInput): { markdown: string; plots: Rec
       order.map((c) => [
         names[c],
         trainCounts[c],
-        ...compare.map((m) => pct(m.perClass[c])),
+        ...compare.map((m) => pct(m.metrics.perClass[c])),
         pct(best.metrics.perClass[c]),
         ...(sameEpoch ? [] : [pct(last.metrics.perClass[c])]),
       ]),
@@ -116,7 +115,7 @@ export function renderReport(input: ReportInput): { markdown: string; plots: Rec
       title: 'Test accuracy per class, head → tail',
       categories: order.map((c) => names[c]),
       series: [
-        ...compare.map((m) => ({ name: m.name, values: order.map((c) => m.perClass[c] ?? null) })),
+        ...compare.map((m) => ({ name: m.name, values: order.map((c) => m.metrics.perClass[c] ?? null) })),
         { name: bestLabel, values: order.map((c) => best.metrics.perClass[c]) },
         ...(sameEpoch ? [] : [{ name: lastLabel, values: order.map((c) => last.metrics.perClass[c]) }]),
       ],
