@@ -48,8 +48,10 @@ async function checkStep(model: Module, reference: (p: Params, x: RefValue, mask
   const gpuLoss = await loss.item();
   const after = await snapshot(model);
   const masks: Float32Array[] = [];
-  for (const r of relus) masks.push((await r.read()) as Float32Array);
-  for (const r of relus) r.dispose();
+  for (const r of relus) {
+    masks.push((await r.read()) as Float32Array);
+    r.dispose();
+  }
 
   const params = paramsFrom(before);
   const gpuRelus = masks.values();

@@ -34,21 +34,19 @@ function batchNorm(params: Params, prefix: string, x: RefValue): RefValue {
 }
 
 /**
- * ReLU's derivative jumps at 0, so an input within f32 rounding of zero may fall on the other side
- * on the GPU than in float64, and one such element can move a batch-norm bias gradient by a few
- * percent. A whole-model check can hand over the GPU's ReLU outputs, in the order the model
- * applies them: the reference then lets exactly those inputs through backward (its forward stays
- * float64).
+ * The GPU model's ReLU outputs, in the order it applies them. ReLU's derivative jumps at 0, so an
+ * input within f32 rounding of zero may fall on the other side on the GPU than in float64, and one
+ * such element can move a batch-norm bias gradient by a few percent: the reference's backward lets
+ * through exactly the inputs the GPU let through (its forward stays float64).
  */
 export type ReluMasks = Iterator<ArrayLike<number>>;
 
-function reluOf(masks?: ReluMasks): (x: RefValue) => RefValue {
-  if (!masks) return (x) => apply(ew.relu, ew.reluVjp, [x], x.shape);
+function reluOf(masks: ReluMasks): (x: RefValue) => RefValue {
   return (x) => {
     const next = masks.next();
     if (next.done || next.value.length !== x.value.length) throw new Error('reference model: GPU ReLU outputs do not match its ReLUs');
-    const on = next.value;
-    return apply(ew.relu, (_, g) => [g.map((v, i) => (on[i] > 0 ? v : 0))], [x], x.shape);
+    const gpuOut = Float64Array.from(next.value);
+    return apply(ew.relu, (_, g) => ew.reluVjp([gpuOut], g), [x], x.shape);
   };
 }
 const add = (a: RefValue, b: RefValue) => apply(ew.add, ew.addVjp, [a, b], a.shape);
@@ -61,7 +59,7 @@ function linear(params: Params, prefix: string, x: RefValue): RefValue {
 }
 
 /** The Fashion-MNIST CNN of src/nn/models/fmnist-cnn.ts. */
-export function fashionCnn(params: Params, x: RefValue, masks?: ReluMasks): RefValue {
+export function fashionCnn(params: Params, x: RefValue, masks: ReluMasks): RefValue {
   const relu = reluOf(masks);
   const block = (h: RefValue, i: number) => {
     const y = relu(batchNorm(params, `bn${i}`, conv2d(h, p(params, `conv${i}.weight`), 1, 1)));
@@ -74,7 +72,7 @@ export function fashionCnn(params: Params, x: RefValue, masks?: ReluMasks): RefV
 }
 
 /** ResNet-32 of src/nn/models/resnet32.ts with its linear head. */
-export function resnet32(params: Params, x: RefValue, masks?: ReluMasks): RefValue {
+export function resnet32(params: Params, x: RefValue, masks: ReluMasks): RefValue {
   const relu = reluOf(masks);
   let h = relu(batchNorm(params, 'bn1', conv2d(x, p(params, 'conv1.weight'), 1, 1)));
   [16, 32, 64].forEach((planes, s) => {
