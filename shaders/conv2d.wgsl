@@ -51,6 +51,11 @@ const MAX_ACC = MAX_PX * MAX_CV;
 @group(0) @binding(2) var<storage, read_write> dw_parts: array<f32>; // wgrad: [SPLITS, K, C, R, S]
 @group(0) @binding(3) var<storage, read_write> y: array<f32>; // fwd
 
+#include <packed_kernel>
+// dgrad_adjacent: its blocks of the kernel packed with TRANSPOSE, [K][R][S][CV] vec4s of input channels.
+@group(0) @binding(1) var<uniform> wp: array<vec4f, UNIFORM_VEC4S>;
+@group(0) @binding(3) var<uniform> dispatch: Dispatch; // dgrad_adjacent
+
 fn flat(gid: vec3u, nwg: vec3u, wg: u32) -> u32 { return gid.x + gid.y * nwg.x * wg; }
 
 fn xat(row: u32, ix: i32) -> f32 {
@@ -171,6 +176,7 @@ fn dgrad_blocked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
 // feeds 1 or 2 by residue). The rows of a workgroup share iy mod ST (workgroup_id.z = channel
 // block · ST + that residue), so the kernel-row test is uniform. 1.7–2× dgrad_blocked at stride 2
 // on llvmpipe; at stride 1 the two are the same loop, which OpenGL ES runs faster as dgrad_blocked.
+// The weights come packed (packed_kernel.wgsl): one uniform vec4 load brings 4 input channels.
 @compute @workgroup_size(WG)
 fn dgrad_adjacent(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let blocks = (W + PX - 1u) / PX;
@@ -181,9 +187,8 @@ fn dgrad_adjacent(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   let ix0 = (pb % blocks) * PX;
   let iy = ry + ST * ((pb / blocks) % rows);
   let n = pb / blocks / rows;
-  let ci0 = (wid.z / ST) * 4u * CV;
-  var wcol: array<vec4u, MAX_CV>;
-  for (var v = 0u; v < CV; v++) { wcol[v] = rows4(ci0 + 4u * v, C, R * S); }
+  let block = wid.z / ST; // within this dispatch's blocks
+  let ci0 = (dispatch.block0 + block) * 4u * CV;
   // Tap kx reaches pixel ix0 + j from dy column ix0 / ST − S + e / ST, e = j + P + ST·S − kx,
   // when ST divides e; ds[t] holds the column of e / ST = e_lo + t.
   let e_lo = (P + ST * S - (S - 1u)) / ST;
@@ -199,15 +204,12 @@ fn dgrad_adjacent(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
         let ox = col0 + i32(t);
         ds[t] = select(0.0, dy[grow + u32(clamp(ox, 0, i32(WO) - 1))], ox >= 0 && ox < i32(WO));
       }
-      let wt = co * C * R * S + ky * S;
-      // The weights before the multiply-adds: lavapipe's loads are branchy loops, and multiply-adds
-      // between them scheduled badly (10–15 % slower at stride 2).
+      let wt = block * BLOCK4 + (co * R + ky) * S * CV;
+      // The weights before the multiply-adds: multiply-adds between loads scheduled badly on
+      // lavapipe (10–15 % slower at stride 2).
       var ws: array<vec4f, MAX_S * MAX_CV>; // ws[kx · CV + v]
       for (var kx = 0u; kx < S; kx++) {
-        for (var v = 0u; v < CV; v++) {
-          let wc = wcol[v] + wt + kx;
-          ws[kx * CV + v] = vec4f(w[wc.x], w[wc.y], w[wc.z], w[wc.w]);
-        }
+        for (var v = 0u; v < CV; v++) { ws[kx * CV + v] = wp[wt + kx * CV + v]; }
       }
       for (var kx = 0u; kx < S; kx++) {
         for (var v = 0u; v < CV; v++) {

@@ -3,8 +3,9 @@
 //
 // Why packed: lavapipe turns every storage-buffer load into a loop over the invocations with a
 // bounds test each, even where the address is the same across the workgroup, so one weight load
-// costs several multiply-adds. The kernel packed as [C][R][S][K] brings four output channels per
-// vec4 load; conv2d.wgsl's blocked kernels load them one by one.
+// costs several multiply-adds. The kernel packed per block of 4·CV output channels as
+// [C][R][S][CV] vec4s (packed_kernel.wgsl) brings four output channels per vec4, from a uniform
+// binding. pack_weights also packs shaders/conv2d.wgsl's dgrad_adjacent kernel.
 override NB: u32 = 1u; // batch
 override C: u32 = 1u; // channels summed over (dgrad: the forward's output channels)
 override H: u32 = 1u;
@@ -17,46 +18,50 @@ override P: u32 = 0u;
 override HO: u32 = 1u;
 override WO: u32 = 1u;
 override HAS_BIAS: bool = false;
-// pack_weights: the input is dgrad's forward kernel [C][K][R][S], to be flipped in both axes.
+// pack_weights: TRANSPOSE, w is an input gradient's forward kernel [C][K][R][S]; FLIP, its taps
+// are reversed in both axes (the packed input gradient).
+override TRANSPOSE: bool = false;
 override FLIP: bool = false;
 // Output-channel vec4s and pixels of one row per invocation (PX · CV ≤ MAX_ACC).
 override CV: u32 = 2u;
 override PX: u32 = 8u;
-// vec4s per packed kernel tap: K rounded up to a whole number of 4·CV blocks, over 4.
-override KP4: u32 = 1u;
 
 const WG = 64u;
 const MAX_ACC = 32u; // PX · CV: src/ops/conv.ts runs CV = 2 with PX = 8 or 16
 const SPAN = 40u; // (PX − 1) · ST + S, checked by src/ops/conv.ts
 const WS = 16u; // S · CV for S ≤ 8
 
+#include <packed_kernel>
+
 @group(0) @binding(0) var<storage, read> w: array<f32>; // pack_weights
-@group(0) @binding(1) var<storage, read_write> packed: array<f32>; // pack_weights: [C·R·S][4·KP4]
+@group(0) @binding(1) var<storage, read_write> packed: array<f32>; // pack_weights: [blocks][BLOCK4 vec4s]
 @group(0) @binding(0) var<storage, read> x: array<f32>; // conv_packed (dgrad: dy)
-@group(0) @binding(1) var<storage, read> wp: array<vec4f>; // conv_packed: the packed kernel
+@group(0) @binding(1) var<uniform> wp: array<vec4f, UNIFORM_VEC4S>; // conv_packed: its blocks of the packed kernel
 @group(0) @binding(2) var<storage, read> bias: array<f32>; // conv_packed
 @group(0) @binding(3) var<storage, read_write> y: array<f32>; // conv_packed (dgrad: dx)
+@group(0) @binding(4) var<uniform> dispatch: Dispatch; // conv_packed
 
 fn flat(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
 
-// packed[((c·R + ky)·S + kx)·4·KP4 + k] = w[k, c, ky, kx] (FLIP: w[c, k, R−1−ky, S−1−kx]), 0 past K.
+// packed[q·4·BLOCK4 + ((c·R + ky)·S + kx)·4·CV + j] = w[k, c, ky, kx] with k = 4·CV·q + j
+// (TRANSPOSE: w[c, k, ky, kx]; FLIP: taps R−1−ky, S−1−kx); 0 past K and after each block.
 @compute @workgroup_size(WG)
 fn pack_weights(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let e = flat(gid, nwg);
-  let kp = 4u * KP4;
-  if (e >= C * R * S * kp) { return; }
-  let k = e % kp;
-  let t = e / kp;
+  let blocks = (K + 4u * CV - 1u) / (4u * CV);
+  if (e >= blocks * 4u * BLOCK4) { return; }
+  let q = e / (4u * BLOCK4);
+  let j = e % (4u * CV);
+  let t = (e % (4u * BLOCK4)) / (4u * CV);
   let kx = t % S;
   let ky = (t / S) % R;
   let c = t / (R * S);
+  let k = 4u * CV * q + j;
   var v = 0.0;
-  if (k < K) {
-    if (FLIP) {
-      v = w[((c * K + k) * R + R - 1u - ky) * S + S - 1u - kx];
-    } else {
-      v = w[((k * C + c) * R + ky) * S + kx];
-    }
+  if (k < K && c < C) {
+    let ty = select(ky, R - 1u - ky, FLIP);
+    let tx = select(kx, S - 1u - kx, FLIP);
+    v = w[select((k * C + c) * R + ty, (c * K + k) * R + ty, TRANSPOSE) * S + tx];
   }
   packed[e] = v;
 }
@@ -72,7 +77,7 @@ fn dgrad_packed(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   conv_packed(gid, nwg, wid);
 }
 
-// 4·CV output channels (workgroup_id.z) × PX pixels of one output row per invocation. Rows above
+// 4·CV output channels (block dispatch.block0 + workgroup_id.z) × PX pixels of one output row per invocation. Rows above
 // or below the image read as zeros instead of being skipped: a skip is a branch that differs
 // across the workgroup, which lavapipe runs as masked code for the whole loop.
 fn conv_packed(gid: vec3u, nwg: vec3u, wid: vec3u) {
@@ -84,7 +89,7 @@ fn conv_packed(gid: vec3u, nwg: vec3u, wid: vec3u) {
   let ox0 = (pb % blocks) * PX;
   let oy = (pb / blocks) % HO;
   let n = pb / blocks / HO;
-  let q0 = wid.z * CV;
+  let q0 = (dispatch.block0 + wid.z) * CV;
   let ix0 = i32(ox0 * ST) - i32(P);
   var acc: array<vec4f, MAX_ACC>; // acc[pixel · CV + channel vec4]
   for (var ci = 0u; ci < C; ci++) {
@@ -100,9 +105,9 @@ fn conv_packed(gid: vec3u, nwg: vec3u, wid: vec3u) {
         xs[t] = select(0.0, x[xrow + u32(clamp(ix, 0, i32(W) - 1))], row_in && ix >= 0 && ix < i32(W));
       }
       var ws: array<vec4f, WS>; // ws[kx · CV + v]
-      let tap0 = (ci * R + ky) * S * KP4 + q0;
+      let tap0 = wid.z * BLOCK4 + (ci * R + ky) * S * CV;
       for (var kx = 0u; kx < S; kx++) {
-        for (var v = 0u; v < CV; v++) { ws[kx * CV + v] = wp[tap0 + kx * KP4 + v]; }
+        for (var v = 0u; v < CV; v++) { ws[kx * CV + v] = wp[tap0 + kx * CV + v]; }
       }
       for (var kx = 0u; kx < S; kx++) {
         for (var v = 0u; v < CV; v++) {

@@ -38,7 +38,7 @@ const awkward: Case[] = [
 ];
 
 // The real layer shapes at batch 2: ResNet-32 (stem, three stages and the stride-2 transitions)
-// and the Fashion-MNIST CNN.
+// and the Fashion-MNIST CNN; then two with large kernel blocks.
 const layers: [string, Case][] = [
   ['resnet32 stem 3→16 32×32', c(2, 3, 32, 32, 16, 3, 3, 1, 1, false)],
   ['resnet32 16→16 32×32', c(2, 16, 32, 32, 16, 3, 3, 1, 1, false)],
@@ -48,6 +48,9 @@ const layers: [string, Case][] = [
   ['resnet32 64→64 8×8', c(2, 64, 8, 8, 64, 3, 3, 1, 1, false)],
   ['fmnist 1→32 28×28', c(2, 1, 28, 28, 32, 3, 3, 1, 1, true)],
   ['fmnist 32→64 14×14', c(2, 32, 14, 14, 64, 3, 3, 1, 1, true)],
+  // Kernel blocks near the 64 KiB uniform binding: one block per dispatch, several dispatches.
+  ['200 summed channels', c(1, 200, 3, 5, 20, 3, 3, 1, 1, true)],
+  ['300 summed channels in ∂x, stride 2', c(1, 6, 5, 4, 300, 3, 3, 2, 1, false)],
 ];
 
 type Variants = Record<ConvPass, string>;
@@ -116,4 +119,22 @@ describe('conv2d runs only the gradient kernels that are asked for', () => {
       expect(await gradientsOf('params', v)).toEqual({ dgrad: 0, wgrad: 1, sum_splits: 1, bias_grad: 1 });
     });
   }
+});
+
+describe('kernels read through a uniform binding run only shapes whose kernel block fits 64 KiB', () => {
+  // One block holds 4·CV produced channels × summed channels × 3 × 3 taps as vec4s, rounded up to
+  // 16 vec4s: CV = 2 fits up to 227 summed channels (4086 → 4096 vec4s), CV = 1 up to 455.
+  const geometry = (cin: number, k: number, stride: number) => convGeometry([1, cin, 8, 8], [k, cin, 3, 3], stride, 1);
+  it('the forward sums over the input channels', () => {
+    expect(convVariants('fwd', geometry(227, 8, 1))).toEqual(expect.arrayContaining(['packed', 'packed16']));
+    expect(convVariants('fwd', geometry(228, 8, 1))).not.toContain('packed');
+    expect(convVariants('fwd', geometry(228, 8, 1))).not.toContain('packed16');
+  });
+  it('the input gradient sums over the output channels', () => {
+    expect(convVariants('dgrad', geometry(8, 227, 1))).toEqual(expect.arrayContaining(['packed', 'adjacent-wide', 'adjacent']));
+    expect(convVariants('dgrad', geometry(8, 228, 1))).not.toContain('packed');
+    expect(convVariants('dgrad', geometry(8, 228, 2))).not.toContain('adjacent-wide');
+    expect(convVariants('dgrad', geometry(8, 455, 2))).toEqual(expect.arrayContaining(['adjacent', 'adjacent16']));
+    expect(convVariants('dgrad', geometry(8, 456, 2))).toEqual(['blocked', 'wide', 'tiled']);
+  });
 });

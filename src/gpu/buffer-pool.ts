@@ -28,7 +28,8 @@ export class BufferPool {
     this.bytesLive += size;
     if (reused) return reused;
     this.created++;
-    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    // UNIFORM too: conv2d's packed kernels read their weights through a uniform binding.
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     return this.device.createBuffer({ size, usage, label });
   }
 

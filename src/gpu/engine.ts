@@ -99,9 +99,9 @@ export class Engine {
   }
 
   /**
-   * Records one kernel. Storage bindings 0..n-1 are `bindings` in order; `uniforms`, when given,
-   * is a `var<uniform>` at binding n. Workgroup counts past the per-dimension limit are the
-   * caller's to fold (see grid1d).
+   * Records one kernel. Bindings 0..n-1 are `bindings` in order (storage or uniform, as the shader
+   * declares them); `uniforms`, when given, is a `var<uniform>` at binding n. Workgroup counts
+   * past the per-dimension limit are the caller's to fold (see grid1d).
    */
   run(spec: KernelSpec, bindings: Bindable[], workgroups: readonly number[], uniforms?: ArrayBufferView): void {
     const label = kernelLabel(spec);
@@ -117,9 +117,11 @@ export class Engine {
     this.stats.dispatchesByKernel.set(label, (this.stats.dispatchesByKernel.get(label) ?? 0) + 1);
   }
 
-  /** Copies `bytes` (a multiple of 4) from src at srcOffset to dst at dstOffset, in recording order. */
+  /** Copies `bytes` (a multiple of 4) from src at srcOffset to dst at dstOffset (within each range), in recording order. */
   copy(src: Bindable, dst: Bindable, bytes = src.byteLength, srcOffset = 0, dstOffset = 0): void {
-    this.closePass().copyBufferToBuffer(src.buffer, srcOffset, dst.buffer, dstOffset, Math.ceil(bytes / 4) * 4);
+    const from = (src.byteOffset ?? 0) + srcOffset;
+    const to = (dst.byteOffset ?? 0) + dstOffset;
+    this.closePass().copyBufferToBuffer(src.buffer, from, dst.buffer, to, Math.ceil(bytes / 4) * 4);
     this.touched.add(src.buffer).add(dst.buffer);
   }
 
@@ -128,11 +130,11 @@ export class Engine {
     if (this.touched.has(dst.buffer)) this.flush();
     const bytes = Math.ceil(data.byteLength / 4) * 4;
     if (bytes === data.byteLength) {
-      this.device.queue.writeBuffer(dst.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+      this.device.queue.writeBuffer(dst.buffer, dst.byteOffset ?? 0, data.buffer, data.byteOffset, data.byteLength);
     } else {
       const padded = new Uint8Array(bytes);
       padded.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      this.device.queue.writeBuffer(dst.buffer, 0, padded);
+      this.device.queue.writeBuffer(dst.buffer, dst.byteOffset ?? 0, padded);
     }
   }
 

@@ -16,10 +16,11 @@ export interface KernelSpec {
   constants?: Record<string, number>;
 }
 
-/** A bindable range of a GPU buffer: a tensor, or a raw buffer with its used size. */
+/** A bindable range of a GPU buffer: a tensor, or a raw buffer with its used size (from byteOffset, default 0). */
 export interface Bindable {
   readonly buffer: GPUBuffer;
   readonly byteLength: number;
+  readonly byteOffset?: number;
 }
 
 function readShader(name: string): string {
@@ -87,16 +88,19 @@ export class KernelCache {
     return id;
   }
 
-  /** Bindings 0..n-1 are the storage ranges in order; the uniform range, if any, is binding n. */
+  /**
+   * Bindings 0..n-1 are the buffer ranges in order (storage, or uniform where the shader declares
+   * it so); the engine's uniform range, if any, is binding n.
+   */
   bindGroup(label: string, pipeline: GPUComputePipeline, ranges: Bindable[], uniform?: { buffer: GPUBuffer; offset: number; size: number }): GPUBindGroup {
     let key = label;
-    for (const r of ranges) key += `|${this.id(r.buffer)}:${r.byteLength}`;
+    for (const r of ranges) key += `|${this.id(r.buffer)}@${r.byteOffset ?? 0}:${r.byteLength}`;
     if (uniform) key += `|u${this.id(uniform.buffer)}@${uniform.offset}`;
     let g = this.bindGroups.get(key);
     if (!g) {
       const entries: GPUBindGroupEntry[] = ranges.map((r, binding) => ({
         binding,
-        resource: { buffer: r.buffer, offset: 0, size: Math.max(4, Math.ceil(r.byteLength / 4) * 4) },
+        resource: { buffer: r.buffer, offset: r.byteOffset ?? 0, size: Math.max(4, Math.ceil(r.byteLength / 4) * 4) },
       }));
       if (uniform) entries.push({ binding: ranges.length, resource: { buffer: uniform.buffer, offset: uniform.offset, size: uniform.size } });
       // Tests build thousands of shapes: keep the cache bounded rather than growing forever.
