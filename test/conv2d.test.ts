@@ -134,6 +134,7 @@ describe('kernels read through a uniform binding run only shapes whose kernel bl
     expect(convVariants('dgrad', geometry(8, 227, 1))).toEqual(expect.arrayContaining(['packed', 'adjacent-wide', 'adjacent']));
     expect(convVariants('dgrad', geometry(8, 228, 1))).not.toContain('packed');
     expect(convVariants('dgrad', geometry(8, 228, 2))).not.toContain('adjacent-wide');
+    expect(convVariants('dgrad', geometry(8, 228, 2))).not.toContain('adjacent-wide16');
     expect(convVariants('dgrad', geometry(8, 455, 2))).toEqual(expect.arrayContaining(['adjacent', 'adjacent16']));
     expect(convVariants('dgrad', geometry(8, 456, 2))).toEqual(['blocked', 'wide', 'tiled']);
   });

@@ -43,7 +43,9 @@ const flippedGeometry = (g: ConvGeometry): ConvGeometry => ({ ...g, c: g.k, h: g
  * The variants the tuner chooses from, per pass. `wide` is a register-blocked kernel with 8
  * channels per invocation instead of 4: each loaded value feeds twice the multiply-adds, for twice
  * the registers (1.3–1.9× faster forward on llvmpipe). The input gradient also has `adjacent`
- * kernels (dgrad_adjacent: 1.7–2× faster at stride 2; 16 pixels halve the weight loads again), the
+ * kernels (dgrad_adjacent: 1.7–2× faster at stride 2; 16 pixels halve the weight loads again;
+ * 8 channels × 16 pixels, `adjacent-wide16`, ran the stride-1 16→16 layer 1.3× faster than any other
+ * variant on lavapipe, and stride 2 three times slower, which the tuner sees), the
  * weight gradient `rows` kernels (wgrad_rows: every kernel row per invocation, 1.4–3× faster;
  * blocked still wins with one input channel). `packed` kernels (shaders/conv2d_packed.wgsl) read a
  * copy of the kernel packed in blocks of output channels (shaders/packed_kernel.wgsl) through a
@@ -66,6 +68,7 @@ const KERNELS: Record<ConvPass, Record<string, ConvKernel>> = {
     adjacent: { family: 'adjacent', available: (g) => fitsUniform(g.k, g, 1) },
     'adjacent-wide': { family: 'adjacent', cv: 2, available: (g) => fitsUniform(g.k, g, 2) },
     adjacent16: { family: 'adjacent', px: 16, available: (g) => fitsUniform(g.k, g, 1) },
+    'adjacent-wide16': { family: 'adjacent', cv: 2, px: 16, available: (g) => fitsUniform(g.k, g, 2) },
     packed: { family: 'packed', cv: 2, available: (g) => flipsToForward(g) && fitsUniform(g.k, g, 2) },
     packed16: { family: 'packed', cv: 2, px: 16, available: (g) => flipsToForward(g) && fitsUniform(g.k, g, 2) },
     tiled: { family: 'tiled' },
