@@ -77,9 +77,9 @@ fn dgrad_packed(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   conv_packed(gid, nwg, wid);
 }
 
-// 4·CV output channels (block dispatch.block0 + workgroup_id.z) × PX pixels of one output row per invocation. Rows above
-// or below the image read as zeros instead of being skipped: a skip is a branch that differs
-// across the workgroup, which lavapipe runs as masked code for the whole loop.
+// 4·CV output channels (block dispatch.block0 + workgroup_id.z) × PX pixels of one output row per
+// invocation. Rows above or below the image read as zeros instead of being skipped: a skip is a
+// branch that differs across the workgroup, which lavapipe runs as masked code for the whole loop.
 fn conv_packed(gid: vec3u, nwg: vec3u, wid: vec3u) {
   let blocks = (WO + PX - 1u) / PX;
   // Lanes past the end compute the last block again and store nothing: no early return, so no
