@@ -36,9 +36,6 @@ const fitsUniform = (summed: number, g: ConvGeometry, cv: number) => packedBlock
 /** The input gradient as a forward convolution of dy with the flipped kernel: stride 1, square kernel, padding < kernel. */
 const flipsToForward = (g: ConvGeometry) => g.stride === 1 && g.r === g.s && g.pad < g.r;
 
-/** dx = dy ⊛ flip(w)ᵀ with padding r − 1 − pad: the forward convolution a packed input gradient runs. */
-const flippedGeometry = (g: ConvGeometry): ConvGeometry => ({ ...g, c: g.k, h: g.ho, w: g.wo, k: g.c, pad: g.r - 1 - g.pad, ho: g.h, wo: g.w });
-
 /**
  * The variants the tuner chooses from, per pass. `wide` is a register-blocked kernel with 8
  * channels per invocation instead of 4: each loaded value feeds twice the multiply-adds, for twice
@@ -256,7 +253,9 @@ function forwardPacked(g: ConvGeometry, x: Tensor, w: Tensor, b: Tensor | null, 
 export function convInputGrad(g: ConvGeometry, dy: Tensor, w: Tensor, variant: string): Tensor {
   const k = kernelOf('dgrad', variant, g);
   if (k.family === 'packed') {
-    return forwardPacked(flippedGeometry(g), dy, w, null, true, k);
+    // dx = dy ⊛ flip(w)ᵀ with padding r − 1 − pad: the forward kernel, run on dy.
+    const flipped = { ...g, c: g.k, h: g.ho, w: g.wo, k: g.c, pad: g.r - 1 - g.pad, ho: g.h, wo: g.w };
+    return forwardPacked(flipped, dy, w, null, true, k);
   }
   const dx = Tensor.empty([g.n, g.c, g.h, g.w]);
   const cv = k.cv ?? 1;
