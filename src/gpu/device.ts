@@ -25,6 +25,8 @@ export interface OpenedGpu {
   readonly device: GPUDevice;
   readonly summary: AdapterSummary;
   readonly hasTimestamps: boolean;
+  /** The smallest subgroup the device may run, where it has WGSL's `subgroups` feature; 0 without it. */
+  readonly subgroupMinSize: number;
 }
 
 export class GpuUnavailableError extends Error {}
@@ -118,8 +120,10 @@ export async function openGpu(adapterSpec?: string): Promise<OpenedGpu> {
     // Raising the dynamic-offset limits only makes Dawn print warnings; nothing here uses them.
     if (typeof value === 'number' && !key.startsWith('maxDynamic')) requiredLimits[key] = value;
   }
-  const wanted: GPUFeatureName[] = ['timestamp-query'];
+  const wanted = ['timestamp-query', 'subgroups'] as GPUFeatureName[];
   const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
-  return { navigatorGpu: gpu, adapter, device, summary, hasTimestamps: requiredFeatures.includes('timestamp-query') };
+  const hasSubgroups = requiredFeatures.includes('subgroups' as GPUFeatureName);
+  const subgroupMinSize = hasSubgroups ? ((adapter.info as { subgroupMinSize?: number }).subgroupMinSize ?? 0) : 0;
+  return { navigatorGpu: gpu, adapter, device, summary, hasTimestamps: requiredFeatures.includes('timestamp-query'), subgroupMinSize };
 }

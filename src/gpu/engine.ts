@@ -207,6 +207,11 @@ export function engine(): Engine {
   return current;
 }
 
+/** The open engine, or null before initEngine(): for code that may run either way. */
+export function openEngine(): Engine | null {
+  return current;
+}
+
 export function closeEngine(): void {
   current?.destroy();
   current = null;

@@ -13,6 +13,7 @@ export async function describeEngine(e: Engine, brief: boolean): Promise<string>
   ];
   if (brief) return lines.join('\n');
   lines.push(`features: ${[...e.device.features].sort().join(', ')}`);
+  if (e.gpu.subgroupMinSize) lines.push(`subgroups: ${e.gpu.subgroupMinSize} lanes or more`);
   const limits = e.device.limits as unknown as Record<string, number>;
   lines.push('limits:');
   for (const key of Object.keys(Object.getPrototypeOf(limits)).concat(Object.keys(limits)).sort()) {

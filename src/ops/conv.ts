@@ -2,7 +2,7 @@
 // gradients, each its own kernel in shaders/conv2d.wgsl. Every pass has register-blocked and
 // workgroup-tiled variants (KERNELS); unless the caller names one, the tuner picks per adapter and shape.
 import { record } from '../autograd.js';
-import { engine, grid1d } from '../gpu/engine.js';
+import { engine, grid1d, openEngine } from '../gpu/engine.js';
 import type { Bindable } from '../gpu/kernels.js';
 import { chooseVariant, registerTunable } from '../gpu/tuner.js';
 import { Tensor } from '../tensor.js';
@@ -10,12 +10,12 @@ import { Tensor } from '../tensor.js';
 export type ConvPass = 'fwd' | 'dgrad' | 'wgrad';
 export const CONV_PASSES: readonly ConvPass[] = ['fwd', 'dgrad', 'wgrad'];
 
-/** One variant of a pass: the `${pass}_${family}` entry point of shaders/conv2d.wgsl and its block shape. */
+/** One variant of a pass: the `${pass}_${family}` entry point of shaders/conv2d.wgsl (packed: conv2d_packed.wgsl, subgroup: conv2d_subgroup.wgsl) and its block shape. */
 interface ConvKernel {
-  family: 'blocked' | 'adjacent' | 'rows' | 'tiled' | 'packed';
+  family: 'blocked' | 'adjacent' | 'rows' | 'tiled' | 'packed' | 'subgroup';
   /** Register-blocked kernels: channel vec4s per invocation (CV in the shader; default 1)… */
   cv?: number;
-  /** …and dgrad_adjacent's and fwd_packed's pixels per invocation (PX; default 8). */
+  /** …and dgrad_adjacent's, the packed and subgroup kernels' pixels per invocation (PX; default 8). */
   px?: number;
   /** The shapes it runs (all when absent). */
   available?: (g: ConvGeometry) => boolean;
@@ -31,8 +31,22 @@ const fitsPacked16 = (g: ConvGeometry) => (16 - 1) * g.stride + g.s <= PACKED_SP
 const UNIFORM_BYTES = 65536;
 /** …and start at a multiple of 16 vec4s (256 bytes, WebGPU's largest uniform offset alignment). */
 const packedBlockVec4s = (summed: number, g: ConvGeometry, cv: number) => Math.ceil((summed * g.r * g.s * cv) / 16) * 16;
-/** One block of 4·cv produced channels, summing over `summed` channels, fits one uniform binding. */
-const fitsUniform = (summed: number, g: ConvGeometry, cv: number) => packedBlockVec4s(summed, g, cv) * 16 <= UNIFORM_BYTES;
+/** Kernel blocks of 4·cv produced channels, summing over `summed` channels, that one uniform binding holds. */
+const blocksPerBinding = (summed: number, g: ConvGeometry, cv: number) => Math.floor(UNIFORM_BYTES / (packedBlockVec4s(summed, g, cv) * 16));
+const fitsUniform = (summed: number, g: ConvGeometry, cv: number) => blocksPerBinding(summed, g, cv) >= 1;
+/**
+ * shaders/conv2d_subgroup.wgsl shares loads within clusters of 8 lanes: it needs an open device
+ * with subgroups of at least 8 lanes, and keeps (PX − 1)·stride + S input columns (SPAN).
+ */
+const SUBGROUP_LANES = 8;
+const SUBGROUP_SPAN = 40;
+const fitsSubgroup = (summed: number, g: ConvGeometry, cv: number, px: number) =>
+  (openEngine()?.gpu.subgroupMinSize ?? 0) >= SUBGROUP_LANES && (px - 1) * g.stride + g.s <= SUBGROUP_SPAN && fitsUniform(summed, g, cv);
+/** Channel blocks per cluster (BL): up to 4 (8 ran no faster on lavapipe), a power of two that a uniform binding holds. */
+function clusterBlocks(summed: number, produced: number, g: ConvGeometry, cv: number): number {
+  const blocks = Math.min(Math.ceil(produced / (4 * cv)), blocksPerBinding(summed, g, cv), 4);
+  return 2 ** Math.floor(Math.log2(blocks));
+}
 /** The input gradient as a forward convolution of dy with the flipped kernel: stride 1, square kernel, padding < kernel. */
 const flipsToForward = (g: ConvGeometry) => g.stride === 1 && g.r === g.s && g.pad < g.r;
 
@@ -48,8 +62,12 @@ const flipsToForward = (g: ConvGeometry) => g.stride === 1 && g.r === g.s && g.p
  * copy of the kernel packed in blocks of output channels (shaders/packed_kernel.wgsl) through a
  * uniform binding, four channels a load, and serve the stride-1 input gradient too (a forward
  * convolution of dy with the flipped kernel). The adjacent kernels read their weights packed the
- * same way (1.8–2.7× faster than from storage on lavapipe, 1.9× on OpenGL ES). Both need one
- * block to fit a uniform binding (fitsUniform); the other families run any shape.
+ * same way (1.8–2.7× faster than from storage on lavapipe, 1.9× on OpenGL ES). `subgroup`
+ * kernels (shaders/conv2d_subgroup.wgsl) are the packed ones with each cluster of 8 lanes sharing
+ * its input and weight loads through subgroup shuffles (stride-2 forward 1.4–1.7× faster than
+ * `packed` on lavapipe); only devices with subgroups of 8 or more lanes run them, which rules out
+ * OpenGL ES. All of these need one block to fit a uniform binding (fitsUniform); the other
+ * families run any shape.
  */
 const KERNELS: Record<ConvPass, Record<string, ConvKernel>> = {
   fwd: {
@@ -57,6 +75,8 @@ const KERNELS: Record<ConvPass, Record<string, ConvKernel>> = {
     wide: { family: 'blocked', cv: 2 },
     packed: { family: 'packed', cv: 2, available: (g) => fitsUniform(g.c, g, 2) },
     packed16: { family: 'packed', cv: 2, px: 16, available: (g) => fitsPacked16(g) && fitsUniform(g.c, g, 2) },
+    subgroup: { family: 'subgroup', cv: 2, available: (g) => fitsSubgroup(g.c, g, 2, PX) },
+    subgroup16: { family: 'subgroup', cv: 2, px: 16, available: (g) => fitsSubgroup(g.c, g, 2, 16) },
     tiled: { family: 'tiled' },
   },
   dgrad: {
@@ -68,6 +88,8 @@ const KERNELS: Record<ConvPass, Record<string, ConvKernel>> = {
     'adjacent-wide16': { family: 'adjacent', cv: 2, px: 16, available: (g) => fitsUniform(g.k, g, 2) },
     packed: { family: 'packed', cv: 2, available: (g) => flipsToForward(g) && fitsUniform(g.k, g, 2) },
     packed16: { family: 'packed', cv: 2, px: 16, available: (g) => flipsToForward(g) && fitsUniform(g.k, g, 2) },
+    subgroup: { family: 'subgroup', cv: 2, available: (g) => flipsToForward(g) && fitsSubgroup(g.k, g, 2, PX) },
+    subgroup16: { family: 'subgroup', cv: 2, px: 16, available: (g) => flipsToForward(g) && fitsSubgroup(g.k, g, 2, 16) },
     tiled: { family: 'tiled' },
   },
   wgrad: {
@@ -180,7 +202,7 @@ const dgradPx = (g: ConvGeometry, px: number) => g.stride * Math.max(1, Math.flo
 
 export function convForward(g: ConvGeometry, x: Tensor, w: Tensor, b: Tensor | null, variant: string): Tensor {
   const k = kernelOf('fwd', variant, g);
-  if (k.family === 'packed') return forwardPacked(g, x, w, b, false, k);
+  if (k.family === 'packed' || k.family === 'subgroup') return forwardPacked(g, x, w, b, false, k);
   const y = Tensor.empty([g.n, g.k, g.ho, g.wo]);
   const cv = k.cv ?? 1;
   const spec = { shader: 'conv2d', entry: `fwd_${k.family}`, constants: constants(g, { HAS_BIAS: b ? 1 : 0, CV: cv }) };
@@ -206,13 +228,15 @@ interface PackedKernel {
 /**
  * conv2d_packed.pack_weights: w in blocks of 4·cv of the `produced` channels, each [summed][R][S]
  * of cv vec4s. transpose: w is [summed][produced][R][S] (an input gradient's forward kernel);
- * flip: taps reversed. The tensor is long enough for every dispatch to bind a full uniform range.
+ * flip: taps reversed. The tensor is long enough for every dispatch to bind a full uniform range;
+ * a dispatch's workgroups take perWorkgroup blocks each.
  */
-function packKernel(w: Tensor, summed: number, produced: number, g: ConvGeometry, cv: number, transpose: boolean, flip: boolean): PackedKernel {
+function packKernel(w: Tensor, summed: number, produced: number, g: ConvGeometry, cv: number, transpose: boolean, flip: boolean, perWorkgroup = 1): PackedKernel {
   const blocks = Math.ceil(produced / (4 * cv));
   const block4 = packedBlockVec4s(summed, g, cv);
   const blockBytes = block4 * 16;
-  const perDispatch = Math.min(blocks, Math.floor(UNIFORM_BYTES / blockBytes));
+  // Whole workgroups' worth of blocks per dispatch, or a workgroup would read past its binding.
+  const perDispatch = Math.min(blocks, Math.floor(blocksPerBinding(summed, g, cv) / perWorkgroup) * perWorkgroup);
   const lastFirst = Math.floor((blocks - 1) / perDispatch) * perDispatch;
   const tensor = Tensor.empty([Math.max(blocks * blockBytes, lastFirst * blockBytes + UNIFORM_BYTES) / 4]);
   const consts = { C: summed, K: produced, R: g.r, S: g.s, CV: cv, BLOCK4: block4, TRANSPOSE: transpose ? 1 : 0, FLIP: flip ? 1 : 0 };
@@ -232,27 +256,32 @@ function forEachBlockGroup(p: PackedKernel, run: (kernel: Bindable, first: Uint3
 }
 
 /**
- * shaders/conv2d_packed.wgsl: packs w, then convolves (fwd_packed). With flip, w is the forward
- * kernel [g.c][g.k][R][S] of an input gradient, flipped as it is packed, and the convolution g
- * runs as dgrad_packed.
+ * shaders/conv2d_packed.wgsl (or conv2d_subgroup.wgsl): packs w, then convolves (fwd_packed,
+ * fwd_subgroup). With flip, w is the forward kernel [g.c][g.k][R][S] of an input gradient,
+ * flipped as it is packed, and the convolution g runs as dgrad_packed (dgrad_subgroup).
  */
 function forwardPacked(g: ConvGeometry, x: Tensor, w: Tensor, b: Tensor | null, flip: boolean, k: ConvKernel): Tensor {
   const cv = k.cv ?? 1;
   const px = k.px ?? PX;
-  const packed = packKernel(w, g.c, g.k, g, cv, flip, flip);
+  const subgroup = k.family === 'subgroup';
+  // Subgroup clusters: 8 lanes = bl channel blocks × 8 / bl pixel groups; a workgroup takes bl blocks.
+  const bl = subgroup ? clusterBlocks(g.c, g.k, g, cv) : 1;
+  const packed = packKernel(w, g.c, g.k, g, cv, flip, flip, bl);
   const y = Tensor.empty([g.n, g.k, g.ho, g.wo]);
-  const consts = constants(g, { CV: cv, PX: px, BLOCK4: packed.block4, HAS_BIAS: b ? 1 : 0 });
-  const spec = { shader: 'conv2d_packed', entry: flip ? 'dgrad_packed' : 'fwd_packed', constants: consts };
-  const [gx, gy] = grid1d(Math.ceil((g.n * g.ho * Math.ceil(g.wo / px)) / WG));
+  const consts = constants(g, { CV: cv, PX: px, BLOCK4: packed.block4, HAS_BIAS: b ? 1 : 0, ...(subgroup ? { BL: bl } : {}) });
+  const spec = { shader: subgroup ? 'conv2d_subgroup' : 'conv2d_packed', entry: `${flip ? 'dgrad' : 'fwd'}_${k.family}`, constants: consts };
+  const groups = g.n * g.ho * Math.ceil(g.wo / px);
+  const lanes = subgroup ? Math.ceil(groups / (SUBGROUP_LANES / bl)) * SUBGROUP_LANES : groups;
+  const [gx, gy] = grid1d(Math.ceil(lanes / WG));
   // Without a bias, x fills the bias slot: the binding must exist, and HAS_BIAS=0 never reads it.
-  forEachBlockGroup(packed, (kernel, first, count) => engine().run(spec, [x, kernel, b ?? x, y], [gx, gy, count], first));
+  forEachBlockGroup(packed, (kernel, first, count) => engine().run(spec, [x, kernel, b ?? x, y], [gx, gy, Math.ceil(count / bl)], first));
   packed.tensor.dispose();
   return y;
 }
 
 export function convInputGrad(g: ConvGeometry, dy: Tensor, w: Tensor, variant: string): Tensor {
   const k = kernelOf('dgrad', variant, g);
-  if (k.family === 'packed') {
+  if (k.family === 'packed' || k.family === 'subgroup') {
     // dx = dy ⊛ flip(w)ᵀ with padding r − 1 − pad: the forward kernel, run on dy.
     const flipped = { ...g, c: g.k, h: g.ho, w: g.wo, k: g.c, pad: g.r - 1 - g.pad, ho: g.h, wo: g.w };
     return forwardPacked(flipped, dy, w, null, true, k);

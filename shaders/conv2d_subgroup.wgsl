@@ -1,0 +1,120 @@
+enable subgroups;
+// conv2d forward on the packed kernel (as conv2d_packed.wgsl), and the stride-1 input gradient as
+// the same convolution of dy with the flipped kernel, with each cluster of 8 lanes sharing its
+// loads through subgroup shuffles.
+//
+// Why: lavapipe runs every storage load as a loop over the lanes and every uniform load with a
+// lane-dependent address as a gather, while a subgroup shuffle is one vpermd. In conv2d_packed.wgsl
+// all lanes of a workgroup load the same weights and each lane its own input row. Here a cluster
+// holds A = 8 / BL pixel groups (PX pixels of an output row) × BL channel blocks (4·CV output
+// channels): lane s computes pixel group p = s % A for channel block q = s / A, loads every BL-th
+// input value of its own row and every A-th weight vec4 of its own block, and takes the rest from
+// the cluster: per kernel row, BL times fewer input loads and A times fewer weight loads.
+// Needs subgroups of a multiple of 8 lanes made of consecutive invocations (true on lavapipe); the
+// tuner's correctness check keeps it away from a device where they are not.
+override NB: u32 = 1u; // batch
+override C: u32 = 1u; // channels summed over (dgrad: the forward's output channels)
+override H: u32 = 1u;
+override W: u32 = 1u;
+override K: u32 = 1u; // channels produced (dgrad: the forward's input channels)
+override R: u32 = 1u;
+override S: u32 = 1u;
+override ST: u32 = 1u;
+override P: u32 = 0u;
+override HO: u32 = 1u;
+override WO: u32 = 1u;
+override HAS_BIAS: bool = false;
+override CV: u32 = 2u;
+override PX: u32 = 8u;
+// Channel blocks per cluster: 1, 2 or 4 (src/ops/conv.ts clusterBlocks).
+override BL: u32 = 4u;
+
+const WG = 64u;
+const LANES = 8u;
+const MAX_ACC = 32u; // PX · CV: src/ops/conv.ts runs CV = 2 with PX = 8 or 16
+const SPAN = 40u; // T = (PX − 1) · ST + S input columns per pixel group, checked by src/ops/conv.ts
+const WS = 16u; // S · CV for S ≤ 8
+override A: u32 = LANES / BL; // pixel groups per cluster
+override T: u32 = (PX - 1u) * ST + S;
+
+#include <packed_kernel>
+
+@group(0) @binding(0) var<storage, read> x: array<f32>; // dgrad: dy
+@group(0) @binding(1) var<uniform> wp: array<vec4f, UNIFORM_VEC4S>; // the dispatch's blocks
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>; // dgrad: dx
+@group(0) @binding(4) var<uniform> dispatch: Dispatch;
+
+fn flat(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+
+// Two entry points, one kernel: the label names the pass in dispatch counts and profiles.
+@compute @workgroup_size(WG)
+fn fwd_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sid: u32) {
+  conv_subgroup(gid, nwg, wid, sid);
+}
+
+@compute @workgroup_size(WG)
+fn dgrad_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sid: u32) {
+  conv_subgroup(gid, nwg, wid, sid);
+}
+
+fn conv_subgroup(gid: vec3u, nwg: vec3u, wid: vec3u, sid: u32) {
+  let lane = flat(gid, nwg);
+  let s = lane % LANES;
+  let first = sid - sid % LANES; // the cluster's first lane within the subgroup
+  let p = s % A;
+  let q = s / A;
+  let blocks = (WO + PX - 1u) / PX;
+  let groups = NB * HO * blocks;
+  let g = (lane / LANES) * A + p;
+  // Lanes past the end compute the last group again and store nothing: every lane must reach
+  // every shuffle, and no early return keeps the loads free of an execution mask.
+  let live = g < groups;
+  let pg = min(g, groups - 1u);
+  let ox0 = (pg % blocks) * PX;
+  let oy = (pg / blocks) % HO;
+  let n = pg / blocks / HO;
+  let qb = wid.z * BL + q; // channel block within this dispatch's binding
+  let ix0 = i32(ox0 * ST) - i32(P);
+  var acc: array<vec4f, MAX_ACC>; // acc[pixel · CV + channel vec4]
+  for (var ci = 0u; ci < C; ci++) {
+    for (var ky = 0u; ky < R; ky++) {
+      let iy = i32(oy * ST + ky) - i32(P);
+      let row_in = iy >= 0 && iy < i32(H);
+      let xrow = ((n * C + ci) * H + u32(clamp(iy, 0, i32(H) - 1))) * W;
+      // Mine: input columns t = q + BL·j of my group, and tap vec4s i = p + A·j of my block.
+      var xl: array<f32, SPAN>;
+      for (var j = 0u; j < (T + BL - 1u) / BL; j++) {
+        let ix = ix0 + i32(q + BL * j);
+        xl[j] = select(0.0, x[xrow + u32(clamp(ix, 0, i32(W) - 1))], row_in && ix >= 0 && ix < i32(W));
+      }
+      var wl: array<vec4f, WS>;
+      let tap0 = qb * BLOCK4 + (ci * R + ky) * S * CV;
+      for (var j = 0u; j < (S * CV + A - 1u) / A; j++) { wl[j] = wp[tap0 + min(p + A * j, S * CV - 1u)]; }
+      // The cluster's: column t of group p is lane p + A·(t % BL)'s value t / BL; tap vec4 i of
+      // block q is lane i % A + A·q's value i / A.
+      var xs: array<f32, SPAN>;
+      for (var t = 0u; t < T; t++) { xs[t] = subgroupShuffle(xl[t / BL], first + p + A * (t % BL)); }
+      var ws: array<vec4f, WS>; // ws[kx · CV + v]
+      for (var i = 0u; i < S * CV; i++) { ws[i] = subgroupShuffle(wl[i / A], first + i % A + A * q); }
+      for (var kx = 0u; kx < S; kx++) {
+        for (var v = 0u; v < CV; v++) {
+          for (var j = 0u; j < PX; j++) { acc[j * CV + v] += ws[kx * CV + v] * xs[j * ST + kx]; }
+        }
+      }
+    }
+  }
+  for (var v = 0u; v < CV; v++) {
+    for (var i = 0u; i < 4u; i++) {
+      let co = 4u * ((dispatch.block0 + qb) * CV + v) + i;
+      if (live && co < K) {
+        var b = 0.0;
+        if (HAS_BIAS) { b = bias[co]; }
+        let row = ((n * K + co) * HO + oy) * WO;
+        for (var j = 0u; j < PX; j++) {
+          if (ox0 + j < WO) { y[row + ox0 + j] = acc[j * CV + v][i] + b; }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,74 @@
+// The conv2d cases every variant is checked on (test/conv2d.test.ts, test/conv2d-subgroup.test.ts)
+// and the check itself: forward, ∂x, ∂w and ∂b against the float64 reference.
+import { CONV_PASSES, conv2d, type ConvPass } from '../../src/ops/conv.js';
+import { conv2d as refConv, conv2dVjp, type ConvDims } from '../reference/conv2d.js';
+import { freshSeed } from './gpu.js';
+import { checkOp } from './opcheck.js';
+
+export interface Case extends ConvDims {
+  bias: boolean;
+}
+
+const c = (n: number, cin: number, h: number, w: number, k: number, r: number, s: number, stride: number, pad: number, bias: boolean): Case =>
+  ({ n, c: cin, h, w, k, r, s, stride, pad, bias });
+
+// Awkward shapes: batch 1, odd and non-square sizes, channels not divisible by 4 or 8, strides
+// 1, 2 and 3, padding 0/1/2, 1×1, 3×3 and non-square kernels (3×4: more taps than wgrad_rows
+// holds), bias on and off.
+export const awkward: Case[] = [
+  c(1, 3, 7, 5, 5, 3, 3, 1, 1, true),
+  c(2, 5, 9, 11, 6, 3, 3, 2, 1, false),
+  c(1, 6, 7, 5, 7, 1, 1, 1, 0, false),
+  c(3, 4, 6, 7, 9, 1, 1, 2, 0, true),
+  c(2, 3, 5, 5, 2, 3, 3, 2, 0, true),
+  c(1, 2, 8, 6, 3, 3, 3, 1, 0, false),
+  c(2, 3, 4, 5, 5, 2, 3, 1, 2, true),
+  c(1, 1, 1, 1, 1, 1, 1, 1, 0, true),
+  c(1, 2, 3, 3, 4, 3, 3, 2, 1, false),
+  c(2, 9, 7, 9, 10, 3, 3, 2, 1, true),
+  c(1, 5, 6, 10, 3, 3, 3, 2, 2, false),
+  c(1, 6, 8, 7, 7, 3, 3, 3, 1, false),
+  c(1, 3, 5, 6, 9, 1, 3, 2, 0, true),
+  c(1, 10, 2, 1, 12, 2, 1, 2, 0, false),
+  c(2, 5, 6, 7, 6, 3, 4, 1, 1, true),
+];
+
+// The real layer shapes at batch 2: ResNet-32 (stem, three stages and the stride-2 transitions)
+// and the Fashion-MNIST CNN; then two with large kernel blocks.
+export const layers: [string, Case][] = [
+  ['resnet32 stem 3→16 32×32', c(2, 3, 32, 32, 16, 3, 3, 1, 1, false)],
+  ['resnet32 16→16 32×32', c(2, 16, 32, 32, 16, 3, 3, 1, 1, false)],
+  ['resnet32 16→32 stride 2', c(2, 16, 32, 32, 32, 3, 3, 2, 1, false)],
+  ['resnet32 32→32 16×16', c(2, 32, 16, 16, 32, 3, 3, 1, 1, false)],
+  ['resnet32 32→64 stride 2', c(2, 32, 16, 16, 64, 3, 3, 2, 1, false)],
+  ['resnet32 64→64 8×8', c(2, 64, 8, 8, 64, 3, 3, 1, 1, false)],
+  ['fmnist 1→32 28×28', c(2, 1, 28, 28, 32, 3, 3, 1, 1, true)],
+  ['fmnist 32→64 14×14', c(2, 32, 14, 14, 64, 3, 3, 1, 1, true)],
+  // Kernel blocks near the 64 KiB uniform binding: one block per dispatch, several dispatches.
+  ['200 summed channels', c(1, 200, 3, 5, 20, 3, 3, 1, 1, true)],
+  ['300 summed channels in ∂x, stride 2', c(1, 6, 5, 4, 300, 3, 3, 2, 1, false)],
+];
+
+export type Variants = Record<ConvPass, string>;
+
+export const label = (v: Variants) => CONV_PASSES.map((p) => `${p} ${v[p]}`).join(', ');
+
+// The reference's VJP is validated by finite differences on the awkward shapes; at layer sizes
+// that check costs minutes of CPU and tests the same loops again, so it is skipped there.
+export function check(d: Case, variants: Variants, skipNumeric = false): Promise<void> {
+  const shapes = [
+    [d.n, d.c, d.h, d.w],
+    [d.k, d.c, d.r, d.s],
+  ];
+  if (d.bias) shapes.push([d.k]);
+  return checkOp({
+    name: `conv2d ${label(variants)} stride ${d.stride} pad ${d.pad}${d.bias ? ' bias' : ''}`,
+    shapes,
+    gpu: ([x, w, b]) => conv2d(x, w, b ?? null, { stride: d.stride, padding: d.pad, variants }),
+    ref: refConv(d),
+    refVjp: conv2dVjp(d),
+    seed: freshSeed(),
+    skipNumeric,
+  });
+}
+
