@@ -12,7 +12,7 @@ export const CONV_PASSES: readonly ConvPass[] = ['fwd', 'dgrad', 'wgrad'];
 
 /** One variant of a pass: the `${pass}_${family}` entry point of shaders/conv2d.wgsl (packed: conv2d_packed.wgsl, subgroup: conv2d_subgroup.wgsl) and its block shape. */
 interface ConvKernel {
-  family: 'blocked' | 'adjacent' | 'rows' | 'tiled' | 'packed' | 'subgroup';
+  family: 'blocked' | 'adjacent' | 'adjacent-subgroup' | 'rows' | 'tiled' | 'packed' | 'subgroup';
   /** Register-blocked kernels: channel vec4s per invocation (CV in the shader; default 1)… */
   cv?: number;
   /** …and dgrad_adjacent's, the packed and subgroup kernels' pixels per invocation (PX; default 8). */
@@ -34,14 +34,12 @@ const packedBlockVec4s = (summed: number, g: ConvGeometry, cv: number) => Math.c
 /** Kernel blocks of 4·cv produced channels, summing over `summed` channels, that one uniform binding holds. */
 const blocksPerBinding = (summed: number, g: ConvGeometry, cv: number) => Math.floor(UNIFORM_BYTES / (packedBlockVec4s(summed, g, cv) * 16));
 const fitsUniform = (summed: number, g: ConvGeometry, cv: number) => blocksPerBinding(summed, g, cv) >= 1;
-/**
- * shaders/conv2d_subgroup.wgsl shares loads within clusters of 8 lanes: it needs an open device
- * with subgroups of at least 8 lanes, and keeps (PX − 1)·stride + S input columns (SPAN).
- */
+/** The subgroup kernels share loads within clusters of 8 lanes: an open device with subgroups of at least 8. */
 const SUBGROUP_LANES = 8;
+const hasClusters = () => (openEngine()?.gpu.subgroupMinSize ?? 0) >= SUBGROUP_LANES;
+/** conv2d_subgroup.wgsl keeps (PX − 1)·stride + S input columns: SPAN. */
 const SUBGROUP_SPAN = 40;
-const fitsSubgroup = (summed: number, g: ConvGeometry, cv: number, px: number) =>
-  (openEngine()?.gpu.subgroupMinSize ?? 0) >= SUBGROUP_LANES && (px - 1) * g.stride + g.s <= SUBGROUP_SPAN && fitsUniform(summed, g, cv);
+const fitsSubgroupSpan = (g: ConvGeometry, px: number) => (px - 1) * g.stride + g.s <= SUBGROUP_SPAN;
 /** Channel blocks per cluster (BL): up to 4 (8 ran no faster on lavapipe), a power of two that a uniform binding holds. */
 function clusterBlocks(summed: number, produced: number, g: ConvGeometry, cv: number): number {
   const blocks = Math.min(Math.ceil(produced / (4 * cv)), blocksPerBinding(summed, g, cv), 4);
@@ -65,7 +63,9 @@ const flipsToForward = (g: ConvGeometry) => g.stride === 1 && g.r === g.s && g.p
  * same way (1.8–2.7× faster than from storage on lavapipe, 1.9× on OpenGL ES). `subgroup`
  * kernels (shaders/conv2d_subgroup.wgsl) are the packed ones with each cluster of 8 lanes sharing
  * its input and weight loads through subgroup shuffles (stride-2 forward 1.4–1.7× faster than
- * `packed` on lavapipe); only devices with subgroups of 8 or more lanes run them, which rules out
+ * `packed` on lavapipe), and `adjacent-subgroup` (shaders/conv2d_dgrad_subgroup.wgsl) is
+ * dgrad_adjacent the same way (1.1–1.6× at stride 2; with 16 pixels it ran 3–7× slower, as
+ * adjacent-wide16 does at stride 2, so there is no such variant); only devices with subgroups of 8 or more lanes run them, which rules out
  * OpenGL ES. All of these need one block to fit a uniform binding (fitsUniform); the other
  * families run any shape.
  */
@@ -75,8 +75,8 @@ const KERNELS: Record<ConvPass, Record<string, ConvKernel>> = {
     wide: { family: 'blocked', cv: 2 },
     packed: { family: 'packed', cv: 2, available: (g) => fitsUniform(g.c, g, 2) },
     packed16: { family: 'packed', cv: 2, px: 16, available: (g) => fitsPacked16(g) && fitsUniform(g.c, g, 2) },
-    subgroup: { family: 'subgroup', cv: 2, available: (g) => fitsSubgroup(g.c, g, 2, PX) },
-    subgroup16: { family: 'subgroup', cv: 2, px: 16, available: (g) => fitsSubgroup(g.c, g, 2, 16) },
+    subgroup: { family: 'subgroup', cv: 2, available: (g) => hasClusters() && fitsSubgroupSpan(g, PX) && fitsUniform(g.c, g, 2) },
+    subgroup16: { family: 'subgroup', cv: 2, px: 16, available: (g) => hasClusters() && fitsSubgroupSpan(g, 16) && fitsUniform(g.c, g, 2) },
     tiled: { family: 'tiled' },
   },
   dgrad: {
@@ -86,10 +86,11 @@ const KERNELS: Record<ConvPass, Record<string, ConvKernel>> = {
     'adjacent-wide': { family: 'adjacent', cv: 2, available: (g) => fitsUniform(g.k, g, 2) },
     adjacent16: { family: 'adjacent', px: 16, available: (g) => fitsUniform(g.k, g, 1) },
     'adjacent-wide16': { family: 'adjacent', cv: 2, px: 16, available: (g) => fitsUniform(g.k, g, 2) },
+    'adjacent-subgroup': { family: 'adjacent-subgroup', cv: 2, available: (g) => hasClusters() && fitsUniform(g.k, g, 2) },
     packed: { family: 'packed', cv: 2, available: (g) => flipsToForward(g) && fitsUniform(g.k, g, 2) },
     packed16: { family: 'packed', cv: 2, px: 16, available: (g) => flipsToForward(g) && fitsUniform(g.k, g, 2) },
-    subgroup: { family: 'subgroup', cv: 2, available: (g) => flipsToForward(g) && fitsSubgroup(g.k, g, 2, PX) },
-    subgroup16: { family: 'subgroup', cv: 2, px: 16, available: (g) => flipsToForward(g) && fitsSubgroup(g.k, g, 2, 16) },
+    subgroup: { family: 'subgroup', cv: 2, available: (g) => flipsToForward(g) && hasClusters() && fitsSubgroupSpan(g, PX) && fitsUniform(g.k, g, 2) },
+    subgroup16: { family: 'subgroup', cv: 2, px: 16, available: (g) => flipsToForward(g) && hasClusters() && fitsSubgroupSpan(g, 16) && fitsUniform(g.k, g, 2) },
     tiled: { family: 'tiled' },
   },
   wgrad: {
@@ -292,13 +293,21 @@ export function convInputGrad(g: ConvGeometry, dy: Tensor, w: Tensor, variant: s
     const spec = { shader: 'conv2d', entry: 'dgrad_blocked', constants: constants(g, { CV: cv }) };
     const [gx, gy] = grid1d(Math.ceil((g.n * g.h * Math.ceil(Math.ceil(g.w / g.stride) / PX)) / WG));
     engine().run(spec, [dy, w, dx], [gx, gy, Math.ceil(g.c / (4 * cv)) * g.stride]);
-  } else if (k.family === 'adjacent') {
+  } else if (k.family === 'adjacent' || k.family === 'adjacent-subgroup') {
     const px = dgradPx(g, k.px ?? PX);
-    const packed = packKernel(w, g.k, g.c, g, cv, true, false);
-    const spec = { shader: 'conv2d', entry: 'dgrad_adjacent', constants: constants(g, { CV: cv, PX: px, BLOCK4: packed.block4 }) };
+    const subgroup = k.family === 'adjacent-subgroup';
+    // Subgroup clusters: 8 lanes = bl channel blocks × 8 / bl pixel groups; a workgroup takes bl blocks.
+    const bl = subgroup ? clusterBlocks(g.k, g.c, g, cv) : 1;
+    const packed = packKernel(w, g.k, g.c, g, cv, true, false, bl);
+    const consts = constants(g, { CV: cv, PX: px, BLOCK4: packed.block4, ...(subgroup ? { BL: bl } : {}) });
+    const spec = subgroup
+      ? { shader: 'conv2d_dgrad_subgroup', entry: 'dgrad_adjacent_subgroup', constants: consts }
+      : { shader: 'conv2d', entry: 'dgrad_adjacent', constants: consts };
     // Workgroups of one z share the row residue iy mod stride: rows of the most populous residue.
-    const [gx, gy] = grid1d(Math.ceil((g.n * Math.ceil(g.h / g.stride) * Math.ceil(g.w / px)) / WG));
-    forEachBlockGroup(packed, (kernel, first, count) => engine().run(spec, [dy, kernel, dx], [gx, gy, count * g.stride], first));
+    const groups = g.n * Math.ceil(g.h / g.stride) * Math.ceil(g.w / px);
+    const lanes = subgroup ? Math.ceil(groups / (SUBGROUP_LANES / bl)) * SUBGROUP_LANES : groups;
+    const [gx, gy] = grid1d(Math.ceil(lanes / WG));
+    forEachBlockGroup(packed, (kernel, first, count) => engine().run(spec, [dy, kernel, dx], [gx, gy, Math.ceil(count / bl) * g.stride], first));
     packed.tensor.dispose();
   } else {
     const spec = { shader: 'conv2d', entry: 'dgrad_tiled', constants: constants(g) };
