@@ -10,7 +10,11 @@ import { Tensor } from '../tensor.js';
 export type ConvPass = 'fwd' | 'dgrad' | 'wgrad';
 export const CONV_PASSES: readonly ConvPass[] = ['fwd', 'dgrad', 'wgrad'];
 
-/** One variant of a pass: the `${pass}_${family}` entry point of shaders/conv2d.wgsl (packed: conv2d_packed.wgsl, subgroup: conv2d_subgroup.wgsl) and its block shape. */
+/**
+ * One variant of a pass: the `${pass}_${family}` entry point of shaders/conv2d.wgsl (packed:
+ * conv2d_packed.wgsl; subgroup: conv2d_subgroup.wgsl; adjacent-subgroup: conv2d_dgrad_subgroup.wgsl)
+ * and its block shape.
+ */
 interface ConvKernel {
   family: 'blocked' | 'adjacent' | 'adjacent-subgroup' | 'rows' | 'tiled' | 'packed' | 'subgroup';
   /** Register-blocked kernels: channel vec4s per invocation (CV in the shader; default 1)… */
@@ -65,9 +69,9 @@ const flipsToForward = (g: ConvGeometry) => g.stride === 1 && g.r === g.s && g.p
  * its input and weight loads through subgroup shuffles (stride-2 forward 1.4–1.7× faster than
  * `packed` on lavapipe), and `adjacent-subgroup` (shaders/conv2d_dgrad_subgroup.wgsl) is
  * dgrad_adjacent the same way (1.1–1.6× at stride 2; with 16 pixels it ran 3–7× slower, as
- * adjacent-wide16 does at stride 2, so there is no such variant); only devices with subgroups of 8 or more lanes run them, which rules out
- * OpenGL ES. All of these need one block to fit a uniform binding (fitsUniform); the other
- * families run any shape.
+ * adjacent-wide16 does at stride 2, so there is no such variant). Only devices with subgroups of
+ * 8 or more lanes run them, which rules out OpenGL ES. All of these need one block to fit a
+ * uniform binding (fitsUniform); the other families run any shape.
  */
 const KERNELS: Record<ConvPass, Record<string, ConvKernel>> = {
   fwd: {
