@@ -52,6 +52,7 @@ const MAX_ACC = MAX_PX * MAX_CV;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>; // fwd
 
 #include <packed_kernel>
+#include <dw_parts>
 // dgrad_adjacent: its blocks of the kernel packed with TRANSPOSE, [K][R][S][CV] vec4s of input channels.
 @group(0) @binding(1) var<uniform> wp: array<vec4f, UNIFORM_VEC4S>;
 @group(0) @binding(3) var<uniform> dispatch: Dispatch; // dgrad_adjacent
@@ -318,15 +319,6 @@ fn wgrad_rows(@builtin(global_invocation_id) gid: vec3u) {
   if (CV > 1u) { store_dw_part(gid.z, co0 + 4u, ci * R * S, R * S, accb); }
 }
 
-// Writes taps col0 .. col0+count−1 of channels co0 .. co0+3 into split `split` of dw_parts.
-fn store_dw_part(split: u32, co0: u32, col0: u32, count: u32, acc: array<vec4f, MAX_TAPS>) {
-  let crs = C * R * S;
-  for (var i = 0u; i < 4u; i++) {
-    let co = co0 + i;
-    if (co >= K) { break; }
-    for (var t = 0u; t < count; t++) { dw_parts[(split * K + co) * crs + col0 + t] = acc[t][i]; }
-  }
-}
 
 // dw[e] = Σ over splits of dw_parts[split, e], in split order.
 @compute @workgroup_size(WG)

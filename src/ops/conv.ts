@@ -12,11 +12,11 @@ export const CONV_PASSES: readonly ConvPass[] = ['fwd', 'dgrad', 'wgrad'];
 
 /**
  * One variant of a pass: the `${pass}_${family}` entry point of shaders/conv2d.wgsl (packed:
- * conv2d_packed.wgsl; subgroup: conv2d_subgroup.wgsl; adjacent-subgroup: conv2d_dgrad_subgroup.wgsl)
- * and its block shape.
+ * conv2d_packed.wgsl; subgroup: conv2d_subgroup.wgsl; adjacent-subgroup: conv2d_dgrad_subgroup.wgsl;
+ * rows-subgroup: conv2d_wgrad_subgroup.wgsl) and its block shape.
  */
 interface ConvKernel {
-  family: 'blocked' | 'adjacent' | 'adjacent-subgroup' | 'rows' | 'tiled' | 'packed' | 'subgroup';
+  family: 'blocked' | 'adjacent' | 'adjacent-subgroup' | 'rows' | 'rows-subgroup' | 'tiled' | 'packed' | 'subgroup';
   /** Register-blocked kernels: channel vec4s per invocation (CV in the shader; default 1)… */
   cv?: number;
   /** …and dgrad_adjacent's, the packed and subgroup kernels' pixels per invocation (PX; default 8). */
@@ -69,7 +69,9 @@ const flipsToForward = (g: ConvGeometry) => g.stride === 1 && g.r === g.s && g.p
  * its input and weight loads through subgroup shuffles (stride-2 forward 1.4–1.7× faster than
  * `packed` on lavapipe), and `adjacent-subgroup` (shaders/conv2d_dgrad_subgroup.wgsl) is
  * dgrad_adjacent the same way (1.1–1.6× at stride 2; with 16 pixels it ran 3–7× slower, as
- * adjacent-wide16 does at stride 2, so there is no such variant). Only devices with subgroups of
+ * adjacent-wide16 does at stride 2, so there is no such variant), and `rows-subgroup`
+ * (shaders/conv2d_wgrad_subgroup.wgsl) is wgrad_rows with each dy value loaded by one lane of 8
+ * instead of all of them. Only devices with subgroups of
  * 8 or more lanes run them, which rules out OpenGL ES. All of these need one block to fit a
  * uniform binding (fitsUniform); the other families run any shape.
  */
@@ -101,6 +103,8 @@ const KERNELS: Record<ConvPass, Record<string, ConvKernel>> = {
     blocked: { family: 'blocked' },
     rows: { family: 'rows', available: fitsRows },
     'rows-wide': { family: 'rows', cv: 2, available: fitsRows },
+    'rows-subgroup': { family: 'rows-subgroup', available: (g) => hasClusters() && fitsRows(g) },
+    'rows-wide-subgroup': { family: 'rows-subgroup', cv: 2, available: (g) => hasClusters() && fitsRows(g) },
     tiled: { family: 'tiled' },
   },
 };
@@ -327,9 +331,13 @@ export function convWeightGrad(g: ConvGeometry, x: Tensor, dy: Tensor, variant: 
   const splits = Math.ceil(rows / splitRows);
   const parts = Tensor.empty([splits, g.k, g.c, g.r, g.s]);
   const cv = k.cv ?? 1;
-  const spec = { shader: 'conv2d', entry: `wgrad_${k.family}`, constants: constants(g, { SPLIT_ROWS: splitRows, CV: cv }) };
-  if (k.family === 'blocked' || k.family === 'rows') {
-    const lanes = k.family === 'rows' ? g.c : g.c * g.r;
+  const consts = constants(g, { SPLIT_ROWS: splitRows, CV: cv });
+  const spec =
+    k.family === 'rows-subgroup'
+      ? { shader: 'conv2d_wgrad_subgroup', entry: 'wgrad_rows_subgroup', constants: consts }
+      : { shader: 'conv2d', entry: `wgrad_${k.family}`, constants: consts };
+  if (k.family !== 'tiled') {
+    const lanes = k.family === 'blocked' ? g.c * g.r : g.c;
     engine().run(spec, [x, dy, parts], [Math.ceil(lanes / 16), Math.ceil(g.k / (4 * cv)), splits]);
   } else {
     engine().run(spec, [x, dy, parts], [Math.ceil((g.c * g.r * g.s) / TILE), Math.ceil(g.k / TILE), splits]);

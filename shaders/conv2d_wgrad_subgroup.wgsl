@@ -1,0 +1,91 @@
+enable subgroups;
+// conv2d weight gradient: conv2d.wgsl's wgrad_rows (one input channel per lane, 4·CV output
+// channels (workgroup_id.y) × all R·S taps, over SPLIT_ROWS output rows (workgroup_id.z)) with
+// the dy values, the same for every lane of a workgroup, loaded once per cluster of 8 lanes and
+// shuffled to the rest. wgrad_rows loads all 16·CV dy values of a 4-pixel chunk in every lane,
+// each a loop over the lanes on lavapipe; here a lane loads 2·CV of them. Any 8 lanes of a
+// subgroup form a cluster (they all need the same values), so this needs only subgroups of a
+// multiple of 8 lanes.
+override NB: u32 = 1u; // batch
+override C: u32 = 1u; // input channels
+override H: u32 = 1u;
+override W: u32 = 1u;
+override K: u32 = 1u; // output channels
+override R: u32 = 1u;
+override S: u32 = 1u;
+override ST: u32 = 1u;
+override P: u32 = 0u;
+override HO: u32 = 1u;
+override WO: u32 = 1u;
+override PX: u32 = 8u; // unused: src/ops/conv.ts passes every conv kernel its geometry
+override SPLIT_ROWS: u32 = 1u; // output rows (n, oy) summed by one split
+override CV: u32 = 1u; // 1 or 2
+
+const LANES = 8u;
+const MAX_TAPS = 9u; // R·S at most
+const SPAN = 24u; // 3·ST + S, checked by src/ops/conv.ts
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> dyw: array<f32>; // the output gradient
+@group(0) @binding(2) var<storage, read_write> dw_parts: array<f32>; // [SPLITS, K, C, R, S]
+
+#include <dw_parts>
+
+@compute @workgroup_size(16)
+fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sid: u32) {
+  // Lanes past C compute channel C − 1 again and store nothing: every lane must reach every shuffle.
+  let live = gid.x < C;
+  let ci = min(gid.x, C - 1u);
+  let s = sid % LANES;
+  let first = sid - s; // the cluster's first lane within the subgroup
+  let co0 = wid.y * 4u * CV;
+  let row_end = min((wid.z + 1u) * SPLIT_ROWS, NB * HO);
+  var acc: array<vec4f, MAX_TAPS>; // acc[ky · S + kx][channel]
+  var accb: array<vec4f, MAX_TAPS>; // channels 4..7 when CV = 2
+  for (var row = wid.z * SPLIT_ROWS; row < row_end; row++) {
+    let n = row / HO;
+    let oy = row % HO;
+    let grow = n * K * HO * WO + oy * WO;
+    for (var ox0 = 0u; ox0 < WO; ox0 += 4u) {
+      // Mine: values e = s + 8·m of the chunk, e = pixel · 4·CV + channel (channels past K
+      // clamped to K − 1, pixels past the row read as zeros).
+      var mine: array<f32, 4>;
+      for (var m = 0u; m < 2u * CV; m++) {
+        let e = s + LANES * m;
+        let ox = ox0 + e / (4u * CV);
+        let co = min(co0 + e % (4u * CV), K - 1u);
+        mine[m] = select(0.0, dyw[grow + co * HO * WO + min(ox, WO - 1u)], ox < WO);
+      }
+      var g: array<vec4f, 4>;
+      var gb: array<vec4f, 4>;
+      for (var j = 0u; j < 4u; j++) {
+        for (var i = 0u; i < 4u; i++) {
+          let e = j * 4u * CV + i;
+          g[j][i] = subgroupShuffle(mine[e / LANES], first + e % LANES);
+          if (CV > 1u) { gb[j][i] = subgroupShuffle(mine[(e + 4u) / LANES], first + (e + 4u) % LANES); }
+        }
+      }
+      let ix0 = i32(ox0 * ST) - i32(P);
+      for (var ky = 0u; ky < R; ky++) {
+        let iy = i32(oy * ST + ky) - i32(P);
+        if (iy < 0 || iy >= i32(H)) { continue; }
+        let xrow = ((n * C + ci) * H + u32(iy)) * W;
+        var xs: array<f32, SPAN>;
+        for (var t = 0u; t < 3u * ST + S; t++) {
+          let ix = ix0 + i32(t);
+          xs[t] = select(0.0, x[xrow + u32(clamp(ix, 0, i32(W) - 1))], ix >= 0 && ix < i32(W));
+        }
+        for (var j = 0u; j < 4u; j++) {
+          for (var kx = 0u; kx < S; kx++) { acc[ky * S + kx] += g[j] * xs[j * ST + kx]; }
+          if (CV > 1u) {
+            for (var kx = 0u; kx < S; kx++) { accb[ky * S + kx] += gb[j] * xs[j * ST + kx]; }
+          }
+        }
+      }
+    }
+  }
+  if (live) {
+    store_dw_part(wid.z, co0, ci * R * S, R * S, acc);
+    if (CV > 1u) { store_dw_part(wid.z, co0 + 4u, ci * R * S, R * S, accb); }
+  }
+}
