@@ -1,33 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { backward } from '../src/autograd.js';
-import { CONV_PASSES, conv2d, convGeometry, convVariants } from '../src/ops/conv.js';
+import { initEngine } from '../src/gpu/engine.js';
+import { conv2d, convGeometry, convVariants } from '../src/ops/conv.js';
 import { Tensor, tidy } from '../src/tensor.js';
-import { awkward, check, label, layers, type Variants } from './helpers/conv-cases.js';
+import { awkward, check, combos, label, layers, type Variants } from './helpers/conv-cases.js';
 import { randomArray, useEngine } from './helpers/gpu.js';
-import type { ConvDims } from './reference/conv2d.js';
 
-const engine = useEngine();
 process.env.AEGL_TUNE = '0'; // variants are named explicitly here; the tuner has its own test
-
-// Every variant of every pass that runs the shape, zipped: combination i runs the i-th variant of
-// each pass (a pass with fewer repeats its last), so each kernel is checked forward and backward.
-function combos(d: ConvDims): Variants[] {
-  const g = convGeometry([d.n, d.c, d.h, d.w], [d.k, d.c, d.r, d.s], d.stride, d.pad);
-  const lists = CONV_PASSES.map((p) => convVariants(p, g));
-  return Array.from({ length: Math.max(...lists.map((l) => l.length)) }, (_, i) =>
-    Object.fromEntries(CONV_PASSES.map((p, k) => [p, lists[k][Math.min(i, lists[k].length - 1)]])) as Variants,
-  );
-}
+// Open now, not in beforeAll: which variants run a shape depends on the device (the subgroup
+// kernels need subgroups), and the cases below are listed when the file loads.
+await initEngine();
+const engine = useEngine();
 
 describe('conv2d matches the float64 reference: forward, ∂x, ∂w, ∂b', () => {
+  it('a device with subgroups of 8 lanes or more gets the subgroup variants (lavapipe has 8)', () => {
+    const g = convGeometry([2, 16, 32, 32], [16, 16, 3, 3], 1, 1);
+    const subgroups = engine.get().gpu.subgroupMinSize >= 8;
+    expect(convVariants('fwd', g).includes('subgroup')).toBe(subgroups);
+    expect(convVariants('dgrad', g).includes('adjacent-subgroup')).toBe(subgroups);
+    expect(convVariants('wgrad', g).includes('rows-wide-subgroup')).toBe(subgroups);
+  });
   for (const d of awkward) for (const v of combos(d)) it(`${label(v)}: awkward ${JSON.stringify(d)}`, () => check(d, v));
   for (const [name, d] of layers) for (const v of combos(d)) it(`${label(v)}: ${name}`, () => check(d, v, true));
 });
 
 describe('conv2d runs only the gradient kernels that are asked for', () => {
-  // Kernels of a pass, in shaders/conv2d.wgsl or conv2d_packed.wgsl: conv2d.dgrad_blocked(…), conv2d_packed.dgrad_packed(…).
+  // Kernels of a pass, in shaders/conv2d*.wgsl: conv2d.dgrad_blocked(…), conv2d_packed.dgrad_packed(…), conv2d_wgrad_subgroup.wgrad_rows_subgroup(…).
   const count = (entry: string) =>
-    [...engine.get().stats.dispatchesByKernel].filter(([label]) => /^conv2d(_packed)?\./.test(label) && label.split('.')[1].startsWith(entry)).reduce((s, [, v]) => s + v, 0);
+    [...engine.get().stats.dispatchesByKernel].filter(([label]) => /^conv2d(_\w+)?\./.test(label) && label.split('.')[1].startsWith(entry)).reduce((s, [, v]) => s + v, 0);
 
   async function gradientsOf(which: 'x' | 'params', variants: Variants): Promise<Record<string, number>> {
     const before = Object.fromEntries(['dgrad', 'wgrad', 'sum_splits', 'bias_grad'].map((k) => [k, count(k)]));

@@ -33,7 +33,7 @@ if [ -z "$gpu_icd" ] && { [ -z "$mesa_major" ] || [ "$mesa_major" -lt 24 ]; }; t
     echo "deb http://deb.debian.org/debian ${codename}-backports main" > "$list"
     apt_updated=
   fi
-  # Also Mesa's EGL/GLES: on CPU-only machines Dawn's OpenGL ES adapter is the faster default.
+  # Also Mesa's EGL/GLES, for Dawn's OpenGL ES adapter (`--adapter opengles`; CI tests its kernels).
   apt_install -t "${codename}-backports" mesa-vulkan-drivers libegl-mesa0 libgl1-mesa-dri libegl1 libgles2
 fi
 

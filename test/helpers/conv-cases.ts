@@ -1,6 +1,7 @@
-// The conv2d cases every variant is checked on (test/conv2d.test.ts, test/conv2d-subgroup.test.ts)
-// and the check itself: forward, ∂x, ∂w and ∂b against the float64 reference.
-import { CONV_PASSES, conv2d, type ConvPass } from '../../src/ops/conv.js';
+// The conv2d cases every variant is checked on (test/conv2d.test.ts on the default adapter,
+// test/conv2d-opengles.test.ts on OpenGL ES) and the check itself: forward, ∂x, ∂w and ∂b against
+// the float64 reference.
+import { CONV_PASSES, conv2d, convGeometry, convVariants, type ConvPass } from '../../src/ops/conv.js';
 import { conv2d as refConv, conv2dVjp, type ConvDims } from '../reference/conv2d.js';
 import { freshSeed } from './gpu.js';
 import { checkOp } from './opcheck.js';
@@ -50,6 +51,16 @@ export const layers: [string, Case][] = [
 ];
 
 export type Variants = Record<ConvPass, string>;
+
+// Every variant of every pass that runs the shape, zipped: combination i runs the i-th variant of
+// each pass (a pass with fewer repeats its last), so each kernel is checked forward and backward.
+export function combos(d: ConvDims): Variants[] {
+  const g = convGeometry([d.n, d.c, d.h, d.w], [d.k, d.c, d.r, d.s], d.stride, d.pad);
+  const lists = CONV_PASSES.map((p) => convVariants(p, g));
+  return Array.from({ length: Math.max(...lists.map((l) => l.length)) }, (_, i) =>
+    Object.fromEntries(CONV_PASSES.map((p, k) => [p, lists[k][Math.min(i, lists[k].length - 1)]])) as Variants,
+  );
+}
 
 export const label = (v: Variants) => CONV_PASSES.map((p) => `${p} ${v[p]}`).join(', ');
 
