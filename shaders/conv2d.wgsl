@@ -10,17 +10,7 @@
 //   *_tiled: implicit GEMM in workgroup-memory tiles (TM × TN outputs, TK deep), each invocation
 //     a 4 × 4 block of the tile; what real GPUs run well.
 // Shapes are override constants (one pipeline per layer shape).
-override NB: u32 = 1u; // batch
-override C: u32 = 1u; // input channels
-override H: u32 = 1u;
-override W: u32 = 1u;
-override K: u32 = 1u; // output channels
-override R: u32 = 1u; // kernel height
-override S: u32 = 1u; // kernel width
-override ST: u32 = 1u; // stride
-override P: u32 = 0u; // padding
-override HO: u32 = 1u;
-override WO: u32 = 1u;
+#include <conv_shape>
 override HAS_BIAS: bool = false;
 override SPLIT_ROWS: u32 = 1u; // wgrad: output rows (n, oy) summed by one split
 override SPLITS: u32 = 1u; // wgrad: number of splits

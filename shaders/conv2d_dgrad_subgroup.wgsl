@@ -8,17 +8,7 @@ enable subgroups;
 // load than the forward (1.5 taps per pixel), so the weight gathers weigh even more there.
 // Needs subgroups of a multiple of 8 consecutive invocations (true on lavapipe); the tuner's
 // correctness check keeps it away from a device where they are not.
-override NB: u32 = 1u; // batch
-override C: u32 = 1u; // input channels (produced here)
-override H: u32 = 1u;
-override W: u32 = 1u;
-override K: u32 = 1u; // output channels (summed over)
-override R: u32 = 1u;
-override S: u32 = 1u;
-override ST: u32 = 1u;
-override P: u32 = 0u;
-override HO: u32 = 1u;
-override WO: u32 = 1u;
+#include <conv_shape>
 override CV: u32 = 2u;
 override PX: u32 = 8u; // a multiple of ST
 // Channel blocks per cluster: 1, 2 or 4 (src/ops/conv.ts clusterBlocks).

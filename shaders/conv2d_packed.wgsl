@@ -6,17 +6,8 @@
 // costs several multiply-adds. The kernel packed per block of 4·CV output channels as
 // [C][R][S][CV] vec4s (packed_kernel.wgsl) brings four output channels per vec4, from a uniform
 // binding. pack_weights also packs shaders/conv2d.wgsl's dgrad_adjacent kernel.
-override NB: u32 = 1u; // batch
-override C: u32 = 1u; // channels summed over (dgrad: the forward's output channels)
-override H: u32 = 1u;
-override W: u32 = 1u;
-override K: u32 = 1u; // channels produced (dgrad: the forward's input channels)
-override R: u32 = 1u;
-override S: u32 = 1u;
-override ST: u32 = 1u;
-override P: u32 = 0u;
-override HO: u32 = 1u;
-override WO: u32 = 1u;
+// C: channels summed over (dgrad: the forward's output channels); K: channels produced.
+#include <conv_shape>
 override HAS_BIAS: bool = false;
 // pack_weights: TRANSPOSE, w is an input gradient's forward kernel [C][K][R][S]; FLIP, its taps
 // are reversed in both axes (the packed input gradient).

@@ -12,17 +12,8 @@ enable subgroups;
 // the cluster: per kernel row, BL times fewer input loads and A times fewer weight loads.
 // Needs subgroups of a multiple of 8 lanes made of consecutive invocations (true on lavapipe); the
 // tuner's correctness check keeps it away from a device where they are not.
-override NB: u32 = 1u; // batch
-override C: u32 = 1u; // channels summed over (dgrad: the forward's output channels)
-override H: u32 = 1u;
-override W: u32 = 1u;
-override K: u32 = 1u; // channels produced (dgrad: the forward's input channels)
-override R: u32 = 1u;
-override S: u32 = 1u;
-override ST: u32 = 1u;
-override P: u32 = 0u;
-override HO: u32 = 1u;
-override WO: u32 = 1u;
+// C: channels summed over (dgrad: the forward's output channels); K: channels produced.
+#include <conv_shape>
 override HAS_BIAS: bool = false;
 override CV: u32 = 2u;
 override PX: u32 = 8u;

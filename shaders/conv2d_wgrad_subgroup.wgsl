@@ -6,17 +6,7 @@ enable subgroups;
 // each a loop over the lanes on lavapipe; here a lane loads 2·CV of them. Any 8 lanes of a
 // subgroup form a cluster (they all need the same values), so this needs only subgroups of a
 // multiple of 8 lanes.
-override NB: u32 = 1u; // batch
-override C: u32 = 1u; // input channels
-override H: u32 = 1u;
-override W: u32 = 1u;
-override K: u32 = 1u; // output channels
-override R: u32 = 1u;
-override S: u32 = 1u;
-override ST: u32 = 1u;
-override P: u32 = 0u;
-override HO: u32 = 1u;
-override WO: u32 = 1u;
+#include <conv_shape>
 override PX: u32 = 8u; // unused: src/ops/conv.ts passes every conv kernel its geometry
 override SPLIT_ROWS: u32 = 1u; // output rows (n, oy) summed by one split
 override CV: u32 = 1u; // 1 or 2
