@@ -4,10 +4,10 @@ import { afterAll, beforeAll } from 'vitest';
 import { closeEngine, initEngine, type Engine } from '../../src/gpu/engine.js';
 
 /** Opens the engine for this file (poisoning new tensors) and closes it afterwards. */
-export function useEngine(options: { adapter?: string } = {}): { get: () => Engine } {
+export function useEngine(): { get: () => Engine } {
   let e: Engine | null = null;
   beforeAll(async () => {
-    e = await initEngine(options);
+    e = await initEngine();
     e.poison = true;
   });
   afterAll(() => closeEngine());
