@@ -43,6 +43,7 @@ const MAX_ACC = MAX_PX * MAX_CV;
 
 #include <packed_kernel>
 #include <dw_parts>
+#include <adjacent_output>
 // dgrad_adjacent: its blocks of the kernel packed with TRANSPOSE, [K][R][S][CV] vec4s of input channels.
 @group(0) @binding(1) var<uniform> wp: array<vec4f, UNIFORM_VEC4S>;
 @group(0) @binding(3) var<uniform> dispatch: Dispatch; // dgrad_adjacent
@@ -179,7 +180,6 @@ fn dgrad_adjacent(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   let iy = ry + ST * ((pb / blocks) % rows);
   let n = pb / blocks / rows;
   let block = wid.z / ST; // within this dispatch's blocks
-  let ci0 = (dispatch.block0 + block) * 4u * CV;
   // Tap kx reaches pixel ix0 + j from dy column ix0 / ST − S + e / ST, e = j + P + ST·S − kx,
   // when ST divides e; ds[t] holds the column of e / ST = e_lo + t.
   let e_lo = (P + ST * S - (S - 1u)) / ST;
@@ -212,17 +212,7 @@ fn dgrad_adjacent(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
       }
     }
   }
-  for (var v = 0u; v < CV; v++) {
-    for (var i = 0u; i < 4u; i++) {
-      let ci = ci0 + 4u * v + i;
-      if (ci < C) {
-        let row = ((n * C + ci) * H + iy) * W;
-        for (var j = 0u; j < PX; j++) {
-          if (ix0 + j < W) { dx[row + ix0 + j] = acc[j * CV + v][i]; }
-        }
-      }
-    }
-  }
+  store_dx_block(true, dispatch.block0 + block, n, iy, ix0, acc);
 }
 
 // ---- weight gradient, register-blocked: one (ci, ky) per invocation, 4 output channels

@@ -26,6 +26,7 @@ override E_LO: u32 = (P + ST * S - (S - 1u)) / ST;
 override NT: u32 = (PX - 1u + P + ST * S) / ST + 1u - E_LO;
 
 #include <packed_kernel>
+#include <adjacent_output>
 
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 @group(0) @binding(1) var<uniform> wp: array<vec4f, UNIFORM_VEC4S>; // the dispatch's blocks
@@ -87,15 +88,5 @@ fn dgrad_adjacent_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(n
       }
     }
   }
-  for (var v = 0u; v < CV; v++) {
-    for (var i = 0u; i < 4u; i++) {
-      let ci = 4u * ((dispatch.block0 + qb) * CV + v) + i;
-      if (live && ci < C) {
-        let row = ((n * C + ci) * H + iy) * W;
-        for (var j = 0u; j < PX; j++) {
-          if (ix0 + j < W) { dx[row + ix0 + j] = acc[j * CV + v][i]; }
-        }
-      }
-    }
-  }
+  store_dx_block(live, dispatch.block0 + qb, n, iy, ix0, acc);
 }

@@ -23,6 +23,7 @@ const SPAN = 40u; // (PX − 1) · ST + S, checked by src/ops/conv.ts
 const WS = 16u; // S · CV for S ≤ 8
 
 #include <packed_kernel>
+#include <packed_output>
 
 @group(0) @binding(0) var<storage, read> w: array<f32>; // pack_weights
 @group(0) @binding(1) var<storage, read_write> packed: array<f32>; // pack_weights: [blocks][BLOCK4 vec4s]
@@ -80,7 +81,6 @@ fn conv_packed(gid: vec3u, nwg: vec3u, wid: vec3u) {
   let ox0 = (pb % blocks) * PX;
   let oy = (pb / blocks) % HO;
   let n = pb / blocks / HO;
-  let q0 = (dispatch.block0 + wid.z) * CV;
   let ix0 = i32(ox0 * ST) - i32(P);
   var acc: array<vec4f, MAX_ACC>; // acc[pixel · CV + channel vec4]
   for (var ci = 0u; ci < C; ci++) {
@@ -107,17 +107,5 @@ fn conv_packed(gid: vec3u, nwg: vec3u, wid: vec3u) {
       }
     }
   }
-  for (var v = 0u; v < CV; v++) {
-    for (var i = 0u; i < 4u; i++) {
-      let co = 4u * (q0 + v) + i;
-      if (live && co < K) {
-        var b = 0.0;
-        if (HAS_BIAS) { b = bias[co]; }
-        let row = ((n * K + co) * HO + oy) * WO;
-        for (var j = 0u; j < PX; j++) {
-          if (ox0 + j < WO) { y[row + ox0 + j] = acc[j * CV + v][i] + b; }
-        }
-      }
-    }
-  }
+  store_block(live, dispatch.block0 + wid.z, n, oy, ox0, acc);
 }

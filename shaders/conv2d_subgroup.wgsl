@@ -29,6 +29,7 @@ override A: u32 = LANES / BL; // pixel groups per cluster
 override T: u32 = (PX - 1u) * ST + S;
 
 #include <packed_kernel>
+#include <packed_output>
 
 @group(0) @binding(0) var<storage, read> x: array<f32>; // dgrad: dy
 @group(0) @binding(1) var<uniform> wp: array<vec4f, UNIFORM_VEC4S>; // the dispatch's blocks
@@ -95,17 +96,5 @@ fn conv_subgroup(gid: vec3u, nwg: vec3u, wid: vec3u, sid: u32) {
       }
     }
   }
-  for (var v = 0u; v < CV; v++) {
-    for (var i = 0u; i < 4u; i++) {
-      let co = 4u * ((dispatch.block0 + qb) * CV + v) + i;
-      if (live && co < K) {
-        var b = 0.0;
-        if (HAS_BIAS) { b = bias[co]; }
-        let row = ((n * K + co) * HO + oy) * WO;
-        for (var j = 0u; j < PX; j++) {
-          if (ox0 + j < WO) { y[row + ox0 + j] = acc[j * CV + v][i] + b; }
-        }
-      }
-    }
-  }
+  store_block(live, dispatch.block0 + qb, n, oy, ox0, acc);
 }

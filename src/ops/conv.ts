@@ -44,6 +44,8 @@ const hasClusters = () => (openEngine()?.gpu.subgroupMinSize ?? 0) >= SUBGROUP_L
 /** conv2d_subgroup.wgsl keeps (PX − 1)·stride + S input columns: SPAN. */
 const SUBGROUP_SPAN = 40;
 const fitsSubgroupSpan = (g: ConvGeometry, px: number) => (px - 1) * g.stride + g.s <= SUBGROUP_SPAN;
+/** Lanes for `groups` pixel groups in clusters of bl channel blocks × 8 / bl pixel groups. */
+const clusterLanes = (groups: number, bl: number) => Math.ceil(groups / (SUBGROUP_LANES / bl)) * SUBGROUP_LANES;
 /** Channel blocks per cluster (BL): up to 4 (8 ran no faster on lavapipe), a power of two that a uniform binding holds. */
 function clusterBlocks(summed: number, produced: number, g: ConvGeometry, cv: number): number {
   const blocks = Math.min(Math.ceil(produced / (4 * cv)), blocksPerBinding(summed, g, cv), 4);
@@ -273,14 +275,14 @@ function forwardPacked(g: ConvGeometry, x: Tensor, w: Tensor, b: Tensor | null, 
   const cv = k.cv ?? 1;
   const px = k.px ?? PX;
   const subgroup = k.family === 'subgroup';
-  // Subgroup clusters: 8 lanes = bl channel blocks × 8 / bl pixel groups; a workgroup takes bl blocks.
+  // A subgroup workgroup takes bl channel blocks.
   const bl = subgroup ? clusterBlocks(g.c, g.k, g, cv) : 1;
   const packed = packKernel(w, g.c, g.k, g, cv, flip, flip, bl);
   const y = Tensor.empty([g.n, g.k, g.ho, g.wo]);
   const consts = constants(g, { CV: cv, PX: px, BLOCK4: packed.block4, HAS_BIAS: b ? 1 : 0, ...(subgroup ? { BL: bl } : {}) });
   const spec = { shader: subgroup ? 'conv2d_subgroup' : 'conv2d_packed', entry: `${flip ? 'dgrad' : 'fwd'}_${k.family}`, constants: consts };
   const groups = g.n * g.ho * Math.ceil(g.wo / px);
-  const lanes = subgroup ? Math.ceil(groups / (SUBGROUP_LANES / bl)) * SUBGROUP_LANES : groups;
+  const lanes = subgroup ? clusterLanes(groups, bl) : groups;
   const [gx, gy] = grid1d(Math.ceil(lanes / WG));
   // Without a bias, x fills the bias slot: the binding must exist, and HAS_BIAS=0 never reads it.
   forEachBlockGroup(packed, (kernel, first, count) => engine().run(spec, [x, kernel, b ?? x, y], [gx, gy, Math.ceil(count / bl)], first));
@@ -304,7 +306,7 @@ export function convInputGrad(g: ConvGeometry, dy: Tensor, w: Tensor, variant: s
   } else if (k.family === 'adjacent' || k.family === 'adjacent-subgroup') {
     const px = dgradPx(g, k.px ?? PX);
     const subgroup = k.family === 'adjacent-subgroup';
-    // Subgroup clusters: 8 lanes = bl channel blocks × 8 / bl pixel groups; a workgroup takes bl blocks.
+    // A subgroup workgroup takes bl channel blocks.
     const bl = subgroup ? clusterBlocks(g.k, g.c, g, cv) : 1;
     const packed = packKernel(w, g.k, g.c, g, cv, true, false, bl);
     const consts = constants(g, { CV: cv, PX: px, BLOCK4: packed.block4, ...(subgroup ? { BL: bl } : {}) });
@@ -313,7 +315,7 @@ export function convInputGrad(g: ConvGeometry, dy: Tensor, w: Tensor, variant: s
       : { shader: 'conv2d', entry: 'dgrad_adjacent', constants: consts };
     // Workgroups of one z share the row residue iy mod stride: rows of the most populous residue.
     const groups = g.n * Math.ceil(g.h / g.stride) * Math.ceil(g.w / px);
-    const lanes = subgroup ? Math.ceil(groups / (SUBGROUP_LANES / bl)) * SUBGROUP_LANES : groups;
+    const lanes = subgroup ? clusterLanes(groups, bl) : groups;
     const [gx, gy] = grid1d(Math.ceil(lanes / WG));
     forEachBlockGroup(packed, (kernel, first, count) => engine().run(spec, [dy, kernel, dx], [gx, gy, Math.ceil(count / bl) * g.stride], first));
     packed.tensor.dispose();
