@@ -19,12 +19,16 @@ fn row_argmax(i: u32) -> u32 {
   return arg;
 }
 
+// indices[offset + i] = argmax of row i, for the `rows` rows of x: a split's predictions are
+// gathered batch by batch into one buffer and read back once.
+struct Placement { offset: u32, rows: u32 }
 @group(0) @binding(1) var<storage, read_write> indices: array<u32>;
+@group(0) @binding(2) var<uniform> place: Placement;
 
 @compute @workgroup_size(WG)
 fn argmax(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = row_index(gid, nwg);
-  if (i < arrayLength(&indices)) { indices[i] = row_argmax(i); }
+  if (i < place.rows) { indices[place.offset + i] = row_argmax(i); }
 }
 
 // counts[2y] += (argmax == y), counts[2y + 1] += 1 for each row with true class y.

@@ -78,35 +78,51 @@ program
     }),
   );
 
-/** The flags shared by train, run and ablate; defaults depend on the dataset and method (see src/train/config.ts). */
-function trainingOptions(cmd: Command, { steps = true } = {}): Command {
+/**
+ * The flags shared by train, run, ablate and sweep; defaults depend on the dataset and method (see
+ * src/train/config.ts). A grid (sweep) takes lists of datasets and ρ and none of one run's own flags.
+ */
+function trainingOptions(cmd: Command, { steps = true, grid = false } = {}): Command {
+  if (grid) {
+    cmd
+      .option('--dataset <names>', 'comma-separated: fmnist, cifar10, cifar100, folder (default fmnist)')
+      .option('--imbalance <rhos>', 'comma-separated ρ = n_min / n_max values (default 0.01)');
+  } else {
+    cmd
+      .option('--dataset <name>', 'fmnist | cifar10 | cifar100 | folder (default fmnist, from Debian\'s dataset-fashion-mnist)')
+      .option('--imbalance <rho>', 'n_min / n_max of the long-tailed training set (default 0.01)')
+      .option('--subset <file>', 'use the long-tail subset recorded in this file (every run writes its subset.json)');
+  }
   cmd
-    .option('--dataset <name>', 'fmnist | cifar10 | cifar100 | folder (default fmnist, from Debian\'s dataset-fashion-mnist)')
     .option('--data-dir <dir>', 'where the dataset files are (defaults: fmnist /usr/share/datasets/fashion-mnist, cifar10 ../shared/data/cifar-10-batches-bin)')
-    .option('--imbalance <rho>', 'n_min / n_max of the long-tailed training set (default 0.01)')
     .option('--profile <exp|step>', 'long-tail profile (default exp)')
-    .option('--subset <file>', 'use the long-tail subset recorded in this file (every run writes its subset.json)')
+    .option('--subset-seed <n>', 'seed of the long-tail subset and the validation split, apart from --seed (default 0, as LDAM-DRW)')
+    .option('--subset-rng <numpy|own>', "numpy: the images kaidic/LDAM-DRW's IMBALANCECIFAR keeps (np.random.seed + shuffle, bit-exact; default for cifar10/100); own: our counter-based shuffle (default otherwise)")
+    .option('--val-per-class <V>', 'hold out V images per class for validation, from the train images the subset leaves unused (the head class gives its own); best epoch chosen on validation (default 0: on test)')
     .option('--model <name>', 'resnet32 | cnn (default: cnn for fmnist, resnet32 otherwise)')
     .option('--base-loss <loss>', 'ce | drw | ldam | ldam-drw: the loss AEGL adds its term to (default ce)')
-    .option('--epochs <n>', 'epochs (defaults: fmnist 10, CIFAR 200; AEGL fine-tune 60, on fmnist 3)')
     .option('--batch-size <n>', 'batch size (default 128)')
-    .option('--lr <lr>', 'start learning rate (defaults: fmnist 0.05, CIFAR 0.1; AEGL 0.001, on fmnist 1e-5)')
     .option('--momentum <m>', 'SGD momentum (default 0.9)')
     .option('--weight-decay <wd>', 'weight decay (defaults: CIFAR 2e-4, fmnist 5e-4)')
-    .option('--schedule <name>', 'ldam-drw (5-epoch warm-up, ×0.01 after 160, ×0.0001 after 180) | cosine | aegl (1e-3/1e-4/1e-5 at epochs 1-10/11-30/31-60)')
+    .option('--schedule <name>', 'ldam-drw (5-epoch warm-up, ×0.01 after 160, ×0.0001 after 180) | cosine | aegl (lr, lr/10, lr/100 at epochs 1-10/11-30/31 on)')
     .option('--warmup-epochs <n>', 'linear warm-up epochs (default 5 with the ldam-drw schedule)')
     .option('--drw-epoch <n>', '0-based epoch from which DRW re-weights (default 80 % of --epochs: 160 of 200)')
     .option('--augment', 'random crop (pad 4) + horizontal flip (default on, except fmnist)')
     .option('--no-augment', 'no augmentation')
     .option('--normalize', 'normalise inputs by the training set\'s channel mean/std (off: pixels in [0,1], as the AEGL code)')
-    .option('--seed <n>', 'seed for the subset, init, order, augmentation and attack (default 0)')
-    .option('--init <checkpoint>', 'start from these weights (safetensors) with a fresh optimizer');
+  if (!grid) {
+    cmd
+      .option('--epochs <n>', 'epochs (defaults: fmnist 10, CIFAR 200; AEGL fine-tune 60, on fmnist 3, with --protocol official 200)')
+      .option('--lr <lr>', 'start learning rate (defaults: fmnist 0.05, CIFAR 0.1; AEGL 0.001, on fmnist 1e-5)')
+      .option('--seed <n>', 'training seed: init, order, augmentation and attack (default 0; the subset has --subset-seed)')
+      .option('--init <checkpoint>', 'start from these weights (safetensors) with a fresh optimizer');
+  }
   if (steps) cmd.option('--steps <k>', 'AEGL: PGD steps (default 3; 8 with --protocol official)');
   return cmd
     .option('--tail-from <T>', 'AEGL: classes ≥ T are tail (default ⌈C/2⌉)')
     .option('--eps <e>', 'AEGL: L∞ radius (default 1/255)')
     .option('--alpha <a>', 'AEGL: step size (default eps/8)')
-    .option('--protocol <p>', 'AEGL: default | official — the released code\'s quirks: NS=8, tail = labels ≥ 5, the filter compares a prediction with every tail label in the batch, the final iterate is never evaluated, batch norm in inference mode from the first attack of each epoch, lr back to its start from epoch 60, no step on batches without a tail example')
+    .option('--protocol <p>', 'AEGL: default | official — the released train_adv.py exactly, quirks included: NS = 8; tail = labels ≥ 5; the GAE filter compares a prediction with every tail label in the batch; the final iterate is never evaluated; the clean loss is computed before the attack, so batch norm runs in train mode (and updates its statistics) for the first batch of each epoch and in eval mode after; lr by 0-based epoch 0–9 lr, 10–28 lr/10, 29–58 lr/100, from 59 lr again; 200 epochs; DRW from epoch 160 of the fine-tune; no step on a batch without a tail example')
     .option('--freeze-bn', 'AEGL: keep batch-norm statistics fixed (inference mode) during the fine-tune');
 }
 
@@ -173,6 +189,27 @@ trainingOptions(
   }),
 );
 
+trainingOptions(
+  program
+    .command('sweep')
+    .description('a grid of datasets × ρ × seeds × methods as run directories under --out, then summary.md/json/csv: mean ± std per cell, paired differences AEGL − stage 1 and AEGL − control with 95 % t-intervals, McNemar per seed; resumable (run it again), shardable')
+    .requiredOption('--out <dir>', 'root of the grid: <dataset>-<ρ>/s<seed>/<method>/ and the summary files')
+    .option('--seeds <list>', 'training seeds, comma-separated (default 0,1,2; the subset and validation split stay those of --subset-seed)')
+    .option('--methods <list>', 'of ce, ldam-drw (stage 1), aegl (fine-tune of the same seed\'s stage 1), control (the same fine-tune without the attack) (default ce,aegl,control)')
+    .option('--aegl-from <loss>', 'the stage 1 that aegl and control fine-tune, and AEGL\'s base loss: ce or ldam-drw (default ce)')
+    .option('--stage1-epochs <n>', 'stage-1 epochs (default: the dataset\'s)')
+    .option('--aegl-epochs <n>', 'fine-tune epochs, AEGL and control (default: AEGL\'s for the dataset)')
+    .option('--aegl-lr <lr>', 'fine-tune learning rate, AEGL and control (default: AEGL\'s for the dataset)')
+    .option('--shard <i/n>', 'run only every n-th (dataset, ρ, seed) group, starting with the i-th (1-based): spread a grid over machines'),
+  { grid: true },
+).action(
+  action(async (opts: import('./train/sweep.js').SweepFlags & { out: string }) => {
+    const { runSweep } = await import('./train/sweep.js');
+    const { out, ...flags } = opts;
+    return runSweep(flags, { out, adapter: adapterFlag() });
+  }),
+);
+
 program
   .command('data')
   .description('per-class train/test counts of a (long-tailed) dataset and a PNG grid of samples per class')
@@ -180,7 +217,10 @@ program
   .option('--data-dir <dir>', 'where the files are (default: fmnist /usr/share/datasets/fashion-mnist, cifar10 ../shared/data/cifar-10-batches-bin)')
   .option('--imbalance <rho>', 'long-tailed train subset with n_min / n_max = rho (e.g. 0.01); default: the full train split')
   .option('--profile <exp|step>', 'long-tail profile', 'exp')
-  .option('--seed <n>', 'seed of the per-class choice', '0')
+  .option('--subset-seed <n>', 'seed of the per-class choice (LDAM-DRW: 0)', '0')
+  .option('--subset-rng <numpy|own>', "numpy: the images kaidic/LDAM-DRW's IMBALANCECIFAR keeps (np.random.seed + shuffle, bit-exact; default for cifar10/100); own: our counter-based shuffle (default otherwise)")
+  .option('--val-per-class <V>', 'hold out V images per class for validation, from the train images the subset leaves unused (default 0: none)')
+  .option('--seed <n>', 'seed of the augmented samples', '0')
   .option('--subset <file>', 'reuse the train subset listed in this file (a subset.json written earlier)')
   .option('--out <dir>', 'folder for samples.png and subset.json (default runs/data/<dataset>)')
   .option('--augmented', "also write samples-augmented.png: the same samples as the GPU augments them for training")

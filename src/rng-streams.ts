@@ -11,4 +11,5 @@ export const RngStream = {
   tuner: 8,
   benchInputs: 9,
   demoData: 10,
+  validationSplit: 11,
 } as const;

@@ -143,4 +143,38 @@ describe('AEGL', () => {
     }
     expect(settingsFor({ protocol: 'official' }, 10).steps).toBe(8);
   });
+
+  it('batch norm statistics: official updates them on each epoch\'s first batch only (clean loss before the attack), the default on every batch', async () => {
+    const n = 10;
+    const images = Uint8Array.from(randomArray(3 * n * 144, 6, 0, 255), Math.floor);
+    // Every example a tail one, so each batch attacks the same number of rows (no new kernel shapes).
+    const labels = Uint8Array.from({ length: 3 * n }, (_, i) => 5 + (i % 5));
+    const data = GpuDataset.upload({ images, labels }, { channels: 1, height: 12, width: 12 }, { seed: 1 });
+    const objective = new Objective('ce', Array(10).fill(10), 1000);
+    const runningMeans = async (m: Module) => {
+      const values: number[] = [];
+      for (const [name, t] of m.namedState()) if (name.endsWith('running_mean')) values.push(...(await t.read()));
+      return values;
+    };
+    for (const protocol of ['default', 'official'] as const) {
+      const model = new FashionCnn({ numClasses: 10, size: 12, seed: 2 });
+      const aegl = new Aegl(settingsFor({ protocol, steps: 1 }, 10), labels, 10);
+      const changed: boolean[] = [];
+      for (const epoch of [0, 1]) {
+        aegl.startEpoch(epoch, data.startEpoch(epoch), n);
+        model.train(); // as the trainer (and train_adv.py) at each epoch's start
+        for (let k = 0; k < 3; k++) {
+          const before = await runningMeans(model);
+          tidy(() => {
+            const { x, y } = data.batch(k, n, { augment: false });
+            backward(aegl.loss(k, model, objective, x, y));
+          });
+          changed.push((await runningMeans(model)).some((v, j) => v !== before[j]));
+        }
+      }
+      expect(changed, protocol).toEqual(protocol === 'official' ? [true, false, false, true, false, false] : Array(6).fill(true));
+      aegl.dispose();
+    }
+    data.dispose();
+  });
 });

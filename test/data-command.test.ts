@@ -33,7 +33,7 @@ for (const [split, n] of [['train', 20], ['test', 2]] as const) {
 async function run(flags: Record<string, string | boolean>): Promise<string> {
   const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
   try {
-    await runDataCommand({ dataset: 'folder', dataDir: join(root, 'data'), profile: 'exp', seed: '0', ...flags });
+    await runDataCommand({ dataset: 'folder', dataDir: join(root, 'data'), profile: 'exp', seed: '0', subsetSeed: '0', ...flags });
     return log.mock.calls.map((c) => String(c[0])).join('\n');
   } finally {
     log.mockRestore();
@@ -85,7 +85,24 @@ describe('aegl-gpu data', () => {
     expect(padded).toBeGreaterThan(0);
   });
 
+  it('--val-per-class holds out a validation split, recorded in subset.json and reused with --subset', async () => {
+    const out = join(root, 'out4');
+    const text = await run({ imbalance: '0.1', valPerClass: '2', out });
+    // ρ = 0.1 keeps 20, 6, 2: class 0 has no unused image, so it gives its 2 from the kept ones.
+    for (const [c, n] of [[0, 18], [1, 6], [2, 2]]) expect(text).toMatch(new RegExp(`^${c} class${c} +${n} +2$`, 'm'));
+    expect(text).toContain('validation: 6 images held out (2 per class)');
+    const subset = JSON.parse(readFileSync(join(out, 'subset.json'), 'utf8'));
+    expect(subset.valIndices).toHaveLength(6);
+    expect(subset.counts).toEqual([18, 6, 2]);
+    await run({ subset: join(out, 'subset.json'), out: join(root, 'out5') });
+    expect(readFileSync(join(root, 'out5', 'subset.json'), 'utf8')).toBe(readFileSync(join(out, 'subset.json'), 'utf8'));
+  });
+
   it('rejects bad flag values by name', async () => {
+    await expect(run({ imbalance: '0.1', valPerClass: '-1' })).rejects.toThrow(/--val-per-class -1/);
+    await expect(run({ valPerClass: '2' })).rejects.toThrow(/--val-per-class needs --imbalance/);
+    await expect(run({ imbalance: '0.1', valPerClass: '20' })).rejects.toThrow(/--val-per-class 20: class 0 has only 20/);
+    await expect(run({ imbalance: '0.1', subsetRng: 'python' })).rejects.toThrow(/--subset-rng python/);
     await expect(run({ imbalance: 'abc' })).rejects.toThrow(/--imbalance abc/);
     await expect(run({ profile: 'linear' })).rejects.toThrow(/--profile linear/);
     await expect(run({ seed: '1.5' })).rejects.toThrow(/--seed 1.5/);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { imgNumPerCls, longTailSubset, readSubsetFile, selectRecords, writeSubsetFile } from '../src/data/long-tail.js';
+import { imgNumPerCls, longTailSubset, readSubsetFile, selectRecords, validationSplit, writeSubsetFile } from '../src/data/long-tail.js';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -112,5 +112,38 @@ describe('subset file', () => {
     check({ ...base, dataset: 'fmnist', indices: [1] }, /subset of fmnist, not of cifar10/);
     check({ ...base, trainCount: 50000, indices: [1] }, /train split of 50000 images/);
     check({ ...base }, /no "indices" list/);
+  });
+});
+
+describe('validationSplit', () => {
+  const C = 10;
+  const labels = Uint8Array.from({ length: 3000 }, (_, i) => i % C);
+  const lt = longTailSubset(labels, C, 0.01, 'exp', 0);
+
+  it('holds out V per class from the unused images; only classes with none left give from their kept ones', () => {
+    const v = validationSplit(labels, C, lt, 20, 0);
+    expect(v.valCounts).toEqual(Array(C).fill(20));
+    // Class 0 keeps all 300 images, so its 20 come from them; every other class keeps exactly n_c.
+    expect(v.train.counts).toEqual([280, ...lt.counts.slice(1)]);
+    const kept = new Set(lt.indices);
+    const train = new Set(v.train.indices);
+    expect(train.size).toBe(v.train.indices.length);
+    for (const r of v.valIndices) expect(train.has(r)).toBe(false);
+    const fromKept = Array.from(v.valIndices).filter((r) => kept.has(r));
+    expect(fromKept).toHaveLength(20);
+    expect(fromKept.every((r) => labels[r] === 0)).toBe(true);
+    let at = 0;
+    v.valCounts.forEach((n, c) => {
+      for (let k = 0; k < n; k++) expect(labels[v.valIndices[at++]]).toBe(c);
+    });
+  });
+
+  it('is seeded: the same split under the same seed, another under another', () => {
+    expect(validationSplit(labels, C, lt, 20, 0).valIndices).toEqual(validationSplit(labels, C, lt, 20, 0).valIndices);
+    expect(validationSplit(labels, C, lt, 20, 1).valIndices).not.toEqual(validationSplit(labels, C, lt, 20, 0).valIndices);
+  });
+
+  it('refuses a split that would leave a class without training images', () => {
+    expect(() => validationSplit(labels, C, lt, 300, 0)).toThrow(/--val-per-class 300: class 0 has only 300/);
   });
 });

@@ -49,20 +49,37 @@ describe('computeMetrics', () => {
 describe('BestLast', () => {
   const at = (top1: number) => ({ ...computeMetrics(counts([1], [2]), [5]), top1 });
 
-  it('keeps the highest top-1 (first on ties) and the last epoch, both labelled', () => {
+  it('keeps the highest test top-1 (first on ties) and the last epoch; without a split the chosen epoch is test-selected', () => {
     const t = new BestLast();
-    expect(t.update(1, at(40))).toBe(true);
-    expect(t.update(2, at(55))).toBe(true);
-    expect(t.update(3, at(55))).toBe(false);
-    expect(t.update(4, at(50))).toBe(false);
+    expect(t.update(1, at(40))['test-selected']).toBe(true);
+    expect(t.update(2, at(55))['test-selected']).toBe(true);
+    expect(t.update(3, at(55))['test-selected']).toBe(false);
+    expect(t.update(4, at(50))).toEqual({ 'val-selected': false, 'test-selected': false, last: true });
+    expect(t.bestSelection).toBe('test-selected');
     expect(t.best!.epoch).toBe(2);
     expect(t.best!.metrics.top1).toBe(55);
+    expect(t.get('val-selected')).toBeNull();
     expect(t.last!.epoch).toBe(4);
     expect(t.last!.metrics.top1).toBe(50);
+  });
+
+  it('with a validation split, the chosen epoch is the best on validation, and the best on test is kept apart', () => {
+    const t = new BestLast();
+    t.update(1, at(40), at(70));
+    t.update(2, at(60), at(65)); // best on test, not on validation
+    t.update(3, at(50), at(72));
+    t.update(4, at(45), at(72)); // a tie on validation keeps epoch 3
+    expect(t.bestSelection).toBe('val-selected');
+    expect(t.best!.epoch).toBe(3);
+    expect(t.best!.metrics.top1).toBe(50);
+    expect(t.get('test-selected')!.epoch).toBe(2);
+    expect(t.last!.epoch).toBe(4);
   });
 
   it('rebuilds from metrics.jsonl records on resume', () => {
     const t = BestLast.fromRecords([{ epoch: 1, test: at(10) }, { epoch: 2, test: at(30) }, { epoch: 3, test: at(20) }]);
     expect([t.best!.epoch, t.last!.epoch]).toEqual([2, 3]);
+    const v = BestLast.fromRecords([{ epoch: 1, test: at(10), val: at(50) }, { epoch: 2, test: at(30), val: at(40) }]);
+    expect([v.best!.epoch, v.get('test-selected')!.epoch]).toEqual([1, 2]);
   });
 });

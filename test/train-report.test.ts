@@ -37,12 +37,13 @@ describe('report', () => {
     expect(headToTail([5, 5, 9])).toEqual([2, 0, 1]);
   });
 
-  it('labels the best and the last epoch, with many/medium/few and head/tail', () => {
+  it('labels the test-selected and the last epoch, with many/medium/few and head/tail', () => {
     const best = records[2].test;
     const last = records[3].test;
-    expect(markdown).toContain(`| AEGL best | 3 | ${best.top1.toFixed(2)} | ${best.many!.toFixed(2)} | ${best.medium!.toFixed(2)} | — |`);
+    expect(markdown).toContain(`| AEGL test-selected | 3 | ${best.top1.toFixed(2)} | ${best.many!.toFixed(2)} | ${best.medium!.toFixed(2)} | — |`);
     expect(markdown).toContain(`| AEGL last | 4 | ${last.top1.toFixed(2)} |`);
-    expect(markdown).toContain('AEGL best (epoch 3)');
+    expect(markdown).toContain('AEGL test-selected (epoch 3)');
+    expect(markdown).toContain('No validation split');
     expect(markdown).toContain('AEGL last (epoch 4)');
     expect(markdown).toContain('`dataset`: "fmnist"');
     expect(markdown).not.toContain('init');
@@ -51,7 +52,7 @@ describe('report', () => {
   it('puts the compared model\'s overall accuracy above this run\'s', () => {
     const section = markdown.slice(markdown.indexOf('## Overall'), markdown.indexOf('## Per-class'));
     const rows = section.split('\n').filter((l) => /^\| (CE|AEGL)/.test(l));
-    expect(rows.map((r) => r.split(' | ')[0].slice(2))).toEqual(['CE', 'AEGL best', 'AEGL last']);
+    expect(rows.map((r) => r.split(' | ')[0].slice(2))).toEqual(['CE', 'AEGL test-selected', 'AEGL last']);
     expect(rows[0]).toContain(`| 7 | ${ceRecord.test.top1.toFixed(2)} |`);
     expect(rows[0]).toContain(`| ${ceRecord.test.tail!.toFixed(2)} |`);
   });
@@ -73,7 +74,18 @@ describe('report', () => {
     const plain = renderReport({ title: 'CE', method: 'CE', trainCounts, records: records.map(({ gae: _, ...r }) => r) });
     expect(plain.markdown).not.toContain('GAE');
     expect(plain.plots[PLOT_FILES.gae]).toBeUndefined();
-    expect(plain.markdown).toContain('CE best (epoch 3)');
+    expect(plain.markdown).toContain('CE test-selected (epoch 3)');
+  });
+
+  it('with a validation split: the val-selected epoch is the chosen one, test-selected and last shown beside it', () => {
+    const val = (top: number) => record(0, top).test;
+    const withVal = [50, 95, 60, 70].map((v, i) => ({ ...records[i], val: val(v) }));
+    const r = renderReport({ title: 'CE', method: 'CE', trainCounts, records: withVal });
+    const section = r.markdown.slice(r.markdown.indexOf('## Overall'), r.markdown.indexOf('## Per-class'));
+    const rows = section.split('\n').filter((l) => l.startsWith('| CE'));
+    expect(rows.map((l) => l.split(' | ').slice(0, 2).join(' | '))).toEqual(['| CE val-selected | 2', '| CE test-selected | 3', '| CE last | 4']);
+    expect(r.markdown).toContain('CE val-selected (epoch 2)');
+    expect(r.markdown).toMatch(/\| epoch \| lr \| train loss \| val top-1 \| test top-1 \|/);
   });
 
   it('draws one bar per class and series, escaping class names', () => {

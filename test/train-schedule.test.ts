@@ -41,12 +41,14 @@ describe('AEGL fine-tune schedule', () => {
     expect(got.slice(30, 60).every((v) => Math.abs(v - 1e-5) < 1e-16)).toBe(true);
     expect(lr(75)).toBeCloseTo(1e-5, 16);
   });
-  it('--protocol official is the same through epoch 60, then back to the start value', () => {
+  it('--protocol official is train_adv.py\'s adjust_learning_rate: 0-based 0–9 lr, 10–28 lr/10, 29–58 lr/100, from 59 lr again', () => {
     const official = aeglSchedule(0.001, 'official');
-    const clean = aeglSchedule(0.001);
-    expect(range(60).map(official)).toEqual(range(60).map(clean));
-    expect(official(60)).toBe(0.001);
-    expect(official(199)).toBe(0.001);
+    const want = (e: number) => (e <= 9 ? 0.001 : e <= 28 ? 0.001 * 0.1 : e <= 58 ? 0.001 * 0.01 : 0.001);
+    expect(range(200).map(official)).toEqual(range(200).map(want));
+    // One epoch earlier than the clean default at both boundaries.
+    expect([official(28), aeglSchedule()(28)]).toEqual([0.001 * 0.1, 0.001 * 0.1]);
+    expect([official(29), aeglSchedule()(29)]).toEqual([0.001 * 0.01, 0.001 * 0.1]);
+    expect([official(59), aeglSchedule()(59)]).toEqual([0.001, 0.001 * 0.01]);
   });
 });
 

@@ -8,7 +8,7 @@ import { tidy } from '../tensor.js';
 import { classCounts, imageBytes, type ImageShape, type Split } from './dataset.js';
 import { defaultAugmentation, epochOrder, GpuDataset, type Augmentation } from './gpu-dataset.js';
 import { loadDataset } from './load.js';
-import { applyLongTail, selectRecords, writeSubsetFile, type Profile } from './long-tail.js';
+import { applyLongTail, selectRecords, SUBSET_RNGS, writeSubsetFile, type Profile, type SubsetRng } from './long-tail.js';
 import { GRID_SAMPLES, gridSamples, sampleGridPng } from './sample-grid.js';
 
 export interface DataCommandFlags {
@@ -16,7 +16,11 @@ export interface DataCommandFlags {
   dataDir?: string;
   imbalance?: string;
   profile: string;
+  /** Seeds the augmented samples. */
   seed: string;
+  subsetSeed: string;
+  subsetRng?: string;
+  valPerClass?: string;
   subset?: string;
   out?: string;
   /** Also write the grid's samples as the GPU augments them for training. */
@@ -30,10 +34,21 @@ function parseImbalance(value: string): number {
   return rho;
 }
 
-function parseSeed(value: string): number {
+function parseSeed(value: string, flag = 'seed'): number {
   const seed = Number(value);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UserError(`--seed ${value}: must be an integer in 0…4294967295`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UserError(`--${flag} ${value}: must be an integer in 0…4294967295`);
   return seed;
+}
+
+function parseValPerClass(value: string | undefined): number {
+  const v = Number(value ?? 0);
+  if (!Number.isInteger(v) || v < 0) throw new UserError(`--val-per-class ${value}: must be a non-negative integer`);
+  return v;
+}
+
+function parseSubsetRng(value: string | undefined): SubsetRng | undefined {
+  if (value !== undefined && !(SUBSET_RNGS as readonly string[]).includes(value)) throw new UserError(`--subset-rng ${value}: must be ${SUBSET_RNGS.join(' or ')}`);
+  return value as SubsetRng | undefined;
 }
 
 function parseProfile(value: string): Profile {
@@ -71,9 +86,13 @@ async function augmentOnGpu(split: Split, shape: ImageShape, augmentation: Augme
 export async function runDataCommand(f: DataCommandFlags): Promise<void> {
   const profile = parseProfile(f.profile);
   const seed = parseSeed(f.seed);
+  const subsetSeed = parseSeed(f.subsetSeed, 'subset-seed');
+  const rng = parseSubsetRng(f.subsetRng);
+  const valPerClass = parseValPerClass(f.valPerClass);
   const imbalance = f.imbalance === undefined ? undefined : parseImbalance(f.imbalance);
+  if (valPerClass && imbalance === undefined && !f.subset) throw new UserError('--val-per-class needs --imbalance (the split is drawn from the images the long-tail subset leaves unused)');
   const full = loadDataset(f.dataset, f.dataDir);
-  const { dataset: d, subset } = applyLongTail(full, { imbalance, profile, seed, subsetFile: f.subset });
+  const { dataset: d, subset } = applyLongTail(full, { imbalance, profile, seed: subsetSeed, rng, valPerClass, subsetFile: f.subset });
   const C = d.classes.length;
   const train = classCounts(d.train, C);
   const test = classCounts(d.test, C);
@@ -82,7 +101,8 @@ export async function runDataCommand(f: DataCommandFlags): Promise<void> {
   const lines = [`${d.name}: ${C} classes, ${d.channels}×${d.height}×${d.width} images`];
   if (subset) {
     const from = f.subset ? ` from ${f.subset}` : '';
-    lines.push(`long tail${from}: ${subset.profile} profile, ρ = ${subset.imbalance}, seed ${subset.seed}: ${d.train.labels.length} of ${fullCount} train images (n_max / n_min = ${(Math.max(...train) / Math.max(1, Math.min(...train))).toFixed(1)})`);
+    lines.push(`long tail${from}: ${subset.profile} profile, ρ = ${subset.imbalance}, ${subset.rng ?? 'own'} shuffle, subset seed ${subset.seed}: ${d.train.labels.length} of ${fullCount} train images (n_max / n_min = ${(Math.max(...train) / Math.max(1, Math.min(...train))).toFixed(1)})`);
+    if (subset.valIndices) lines.push(`validation: ${subset.valIndices.length} images held out (${subset.valPerClass} per class) from the train images the subset leaves unused, the rest from a class's kept images`);
   }
   const nameWidth = Math.max(5, ...d.classes.map((c) => c.length));
   const digits = String(C - 1).length;

@@ -62,13 +62,14 @@ export class GpuDataset {
   private constructor(
     readonly shape: ImageShape,
     private readonly shards: Shard[],
-    labels: Split['labels'],
+    /** The labels in record order, kept on the host too (evaluation counts predictions against them). */
+    readonly hostLabels: Split['labels'],
     private readonly seed: number,
     private readonly augmentation: Augmentation,
     private readonly params: Uint32Array,
   ) {
-    this.count = labels.length;
-    this.labels = Tensor.from(Uint32Array.from(labels), [this.count], 'u32').keep();
+    this.count = hostLabels.length;
+    this.labels = Tensor.from(Uint32Array.from(hostLabels), [this.count], 'u32').keep();
     this.order = Tensor.empty([this.count], 'u32').keep();
   }
 

@@ -1,13 +1,23 @@
 // Long-tailed training subsets exactly as Cao et al. (LDAM-DRW, IMBALANCECIFAR10):
 // get_img_num_per_cls gives the per-class counts, gen_imbalanced_data keeps, per class, the
-// first n_c images of a seeded shuffle. Class 0 is the most frequent; the test split is untouched.
+// first n_c images of a seeded shuffle: numpy's own shuffle ('numpy', the same images as LDAM-DRW)
+// or our counter-based one ('own'). Class 0 is the most frequent; the test split is untouched.
+// A validation split is then held out of the images the subset leaves unused.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { RngStream } from '../rng-streams.js';
 import { randU32, seededPermutation } from '../rng.js';
 import { imageBytes, labelArray, type Dataset, type ImageShape, type Split } from './dataset.js';
+import { NumpyRandomState } from './numpy-random.js';
 
 export type Profile = 'exp' | 'step';
+export const SUBSET_RNGS = ['numpy', 'own'] as const;
+export type SubsetRng = (typeof SUBSET_RNGS)[number];
+
+/** numpy's for CIFAR (so CIFAR-LT is the literature's), ours elsewhere (Fashion-MNIST's subsets predate the numpy port). */
+export function defaultSubsetRng(dataset: string): SubsetRng {
+  return dataset === 'cifar10' || dataset === 'cifar100' ? 'numpy' : 'own';
+}
 
 /**
  * Images kept per class. exp: n_c = floor(n_max · ρ^(c/(C−1))); step: the first ⌊C/2⌋ classes
@@ -38,20 +48,62 @@ function byClass(labels: ArrayLike<number>, numClasses: number): number[][] {
 /**
  * The long-tailed subset of a train split. n_max is Cao's len(data)/C when every class has that
  * many images (CIFAR, Fashion-MNIST), else the smallest class's size, so every n_c exists.
+ * 'numpy': `np.random.seed(seed)`, then per class in label order `np.random.shuffle` of the
+ * class's record numbers, keep the first n_c — the draws of one generator run on across classes.
+ * 'own': each class shuffled from its own counter-based seed.
  */
-export function longTailSubset(labels: ArrayLike<number>, numClasses: number, rho: number, profile: Profile, seed: number): LongTailSubset {
+export function longTailSubset(labels: ArrayLike<number>, numClasses: number, rho: number, profile: Profile, seed: number, rng: SubsetRng = 'own'): LongTailSubset {
   if (!(rho > 0 && rho <= 1)) throw new UserError(`--imbalance ${rho}: must be in (0, 1] (n_min / n_max)`);
   const lists = byClass(labels, numClasses);
-  const nMax = Math.min(labels.length / numClasses, ...lists.map((l) => l.length));
-  const counts = imgNumPerCls(nMax, numClasses, rho, profile);
+  const numpy = rng === 'numpy' ? new NumpyRandomState(seed) : null;
+  // numpy: Cao's img_max = len(data) / C as it is, and `idx[:n_c]` keeps fewer when a class is short.
+  const nMax = numpy ? labels.length / numClasses : Math.min(labels.length / numClasses, ...lists.map((l) => l.length));
+  const counts = imgNumPerCls(nMax, numClasses, rho, profile).map((n, c) => Math.min(n, lists[c].length));
   const indices = new Uint32Array(counts.reduce((a, b) => a + b, 0));
   let at = 0;
   lists.forEach((list, c) => {
-    // One shuffle per class, each from its own seed, as np.random.shuffle draws afresh per class.
-    const perm = seededPermutation(list.length, randU32(seed, RngStream.longTailSubset, c), RngStream.longTailSubset);
-    for (let k = 0; k < counts[c]; k++) indices[at++] = list[perm[k]];
+    if (numpy) numpy.shuffle(list);
+    const perm = numpy ? null : seededPermutation(list.length, randU32(seed, RngStream.longTailSubset, c), RngStream.longTailSubset);
+    for (let k = 0; k < counts[c]; k++) indices[at++] = perm ? list[perm[k]] : list[k];
   });
   return { indices, counts };
+}
+
+export interface ValidationSplit {
+  /** The training subset less what the validation split took from it. */
+  train: LongTailSubset;
+  /** Held-out record numbers, class 0's first. */
+  valIndices: Uint32Array;
+  valCounts: number[];
+}
+
+/**
+ * Holds out `perClass` images of each class for validation: drawn (seeded) from the class's
+ * images the long-tail subset left unused; a class with fewer left over (the head class keeps
+ * all of its images) gives the rest from the end of its kept list, which is in shuffled order.
+ * Tail classes keep exactly their n_c. A class too small to give `perClass` and keep one image is refused.
+ */
+export function validationSplit(labels: ArrayLike<number>, numClasses: number, subset: LongTailSubset, perClass: number, seed: number): ValidationSplit {
+  const kept = new Uint8Array(labels.length);
+  for (const r of subset.indices) kept[r] = 1;
+  const unused = byClass(labels, numClasses).map((list) => list.filter((r) => !kept[r]));
+  const train: number[] = [];
+  const val: number[] = [];
+  const counts: number[] = [];
+  let at = 0;
+  subset.counts.forEach((n, c) => {
+    const keptOfClass = Array.from(subset.indices.subarray(at, at + n));
+    at += n;
+    const perm = seededPermutation(unused[c].length, randU32(seed, RngStream.validationSplit, c), RngStream.validationSplit);
+    const fromUnused = Math.min(perClass, unused[c].length);
+    const fromKept = perClass - fromUnused;
+    if (fromKept >= n) throw new UserError(`--val-per-class ${perClass}: class ${c} has only ${n + unused[c].length} training images`);
+    for (let k = 0; k < fromUnused; k++) val.push(unused[c][perm[k]]);
+    val.push(...keptOfClass.slice(n - fromKept));
+    train.push(...keptOfClass.slice(0, n - fromKept));
+    counts.push(n - fromKept);
+  });
+  return { train: { indices: Uint32Array.from(train), counts }, valIndices: Uint32Array.from(val), valCounts: new Array<number>(numClasses).fill(perClass) };
 }
 
 /** The images and labels at `indices`, in that order. */
@@ -71,11 +123,19 @@ export interface SubsetFile {
   dataset: string;
   profile: Profile;
   imbalance: number;
+  /** The subset seed (the training seed is separate). */
   seed: number;
+  /** Which shuffle chose the subset (absent in files written before numpy's was added: 'own'). */
+  rng?: SubsetRng;
   /** Size of the full train split the indices refer to. */
   trainCount: number;
+  /** Training images per class, after the validation split took its share. */
   counts: number[];
+  /** Training record numbers (positions in the train files' order), class by class. */
   indices: number[];
+  /** The validation split, when one was held out. */
+  valPerClass?: number;
+  valIndices?: number[];
 }
 
 /** Writes the chosen record numbers, so another machine can train on the identical subset. */
@@ -88,7 +148,12 @@ export function writeSubsetFile(path: string, content: SubsetFile): void {
 }
 
 /** Reads a subset file and checks it against the train split it will be applied to. */
-export function readSubsetFile(path: string, dataset: string, labels: ArrayLike<number>, numClasses: number): LongTailSubset & Omit<SubsetFile, 'indices' | 'counts'> {
+export function readSubsetFile(
+  path: string,
+  dataset: string,
+  labels: ArrayLike<number>,
+  numClasses: number,
+): LongTailSubset & Omit<SubsetFile, 'indices' | 'counts' | 'valIndices'> & { valIndices: Uint32Array | null; valCounts: number[] | null } {
   let f: SubsetFile;
   try {
     f = JSON.parse(readFileSync(path, 'utf8')) as SubsetFile;
@@ -98,39 +163,66 @@ export function readSubsetFile(path: string, dataset: string, labels: ArrayLike<
   if (!f || !Array.isArray(f.indices)) throw new UserError(`${path}: not a subset file (no "indices" list)`);
   if (f.dataset !== dataset) throw new UserError(`${path}: subset of ${f.dataset}, not of ${dataset}`);
   if (f.trainCount !== labels.length) throw new UserError(`${path}: made for a train split of ${f.trainCount} images, this one has ${labels.length}`);
+  if (f.valIndices !== undefined && !Array.isArray(f.valIndices)) throw new UserError(`${path}: "valIndices" is not a list`);
   const seen = new Uint8Array(labels.length);
-  const counts = new Array<number>(numClasses).fill(0);
-  for (const r of f.indices) {
-    if (!Number.isInteger(r) || r < 0 || r >= labels.length) throw new UserError(`${path}: index ${r} is out of range (0…${labels.length - 1})`);
-    if (seen[r]++) throw new UserError(`${path}: index ${r} appears twice`);
-    counts[labels[r]]++;
-  }
-  return { ...f, indices: Uint32Array.from(f.indices), counts };
+  const count = (list: number[]) => {
+    const counts = new Array<number>(numClasses).fill(0);
+    for (const r of list) {
+      if (!Number.isInteger(r) || r < 0 || r >= labels.length) throw new UserError(`${path}: index ${r} is out of range (0…${labels.length - 1})`);
+      if (seen[r]++) throw new UserError(`${path}: index ${r} appears twice (training and validation indices must be distinct)`);
+      counts[labels[r]]++;
+    }
+    return counts;
+  };
+  const counts = count(f.indices);
+  const valCounts = f.valIndices ? count(f.valIndices) : null;
+  return { ...f, indices: Uint32Array.from(f.indices), counts, valIndices: f.valIndices ? Uint32Array.from(f.valIndices) : null, valCounts };
 }
 
 export interface LongTailOptions {
   /** ρ = n_min / n_max; absent: the full train split. */
   imbalance?: number;
   profile?: Profile;
+  /** The subset seed (LDAM-DRW fixes it at 0 and varies only the training seed). */
   seed?: number;
-  /** A subset file to reuse instead of drawing a subset (imbalance, profile and seed then come from it). */
+  rng?: SubsetRng;
+  /** Images per class held out for validation (0 or absent: none). */
+  valPerClass?: number;
+  /** A subset file to reuse instead of drawing a subset (everything above then comes from it). */
   subsetFile?: string;
+}
+
+/**
+ * The training subset (and validation split) a run uses, as the subset file records it: read from
+ * `subsetFile`, or drawn. Null when neither a file nor an imbalance is given (the full train split).
+ */
+export function chooseSubset(d: Dataset, o: LongTailOptions): SubsetFile | null {
+  const C = d.classes.length;
+  if (o.subsetFile) {
+    const { valIndices, valCounts: _, ...f } = readSubsetFile(o.subsetFile, d.name, d.train.labels, C);
+    return { ...f, indices: Array.from(f.indices), ...(valIndices ? { valIndices: Array.from(valIndices) } : {}) };
+  }
+  if (o.imbalance === undefined) return null;
+  const { profile = 'exp', seed = 0, rng = defaultSubsetRng(d.name), valPerClass = 0 } = o;
+  const lt = longTailSubset(d.train.labels, C, o.imbalance, profile, seed, rng);
+  const split = valPerClass > 0 ? validationSplit(d.train.labels, C, lt, valPerClass, seed) : null;
+  const train = split?.train ?? lt;
+  return {
+    dataset: d.name,
+    profile,
+    imbalance: o.imbalance,
+    seed,
+    rng,
+    trainCount: d.train.labels.length,
+    counts: train.counts,
+    indices: Array.from(train.indices),
+    ...(split ? { valPerClass, valIndices: Array.from(split.valIndices) } : {}),
+  };
 }
 
 /** The dataset with its train split replaced by the long-tailed subset, and the subset's description. */
 export function applyLongTail(d: Dataset, o: LongTailOptions): { dataset: Dataset; subset: SubsetFile | null } {
-  const C = d.classes.length;
-  let subset: SubsetFile;
-  if (o.subsetFile) {
-    const f = readSubsetFile(o.subsetFile, d.name, d.train.labels, C);
-    subset = { ...f, indices: Array.from(f.indices) };
-  } else if (o.imbalance !== undefined) {
-    const profile = o.profile ?? 'exp';
-    const seed = o.seed ?? 0;
-    const s = longTailSubset(d.train.labels, C, o.imbalance, profile, seed);
-    subset = { dataset: d.name, profile, imbalance: o.imbalance, seed, trainCount: d.train.labels.length, counts: s.counts, indices: Array.from(s.indices) };
-  } else {
-    return { dataset: d, subset: null };
-  }
-  return { dataset: { ...d, train: selectRecords(d.train, d, subset.indices, C) }, subset };
+  const subset = chooseSubset(d, o);
+  if (!subset) return { dataset: d, subset: null };
+  return { dataset: { ...d, train: selectRecords(d.train, d, subset.indices, d.classes.length) }, subset };
 }

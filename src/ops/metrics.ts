@@ -9,11 +9,16 @@ function rowsAndClasses(op: string, x: Tensor): [number, number] {
   return [x.shape[0], x.shape[1]];
 }
 
-/** Index of each row's maximum → u32 [N]; the first one on ties, like torch.argmax. */
-export function argmax(x: Tensor): Tensor {
+/**
+ * Index of each row's maximum, the first one on ties like torch.argmax: a new u32 [N], or written
+ * into `into.out` from element `into.offset` on (predictions of a whole split, batch by batch).
+ */
+export function argmax(x: Tensor, into?: { out: Tensor; offset: number }): Tensor {
   const [n, c] = rowsAndClasses('argmax', x);
-  const out = Tensor.empty([n], 'u32');
-  engine().run({ shader: 'metrics', entry: 'argmax', constants: { C: c } }, [x, out], grid1d(Math.ceil(n / WG)));
+  const out = into?.out ?? Tensor.empty([n], 'u32');
+  const offset = into?.offset ?? 0;
+  if (out.dtype !== 'u32' || offset + n > out.size) throw new Error(`argmax: rows ${offset}..${offset + n} do not fit a u32 [${out.size}] output`);
+  engine().run({ shader: 'metrics', entry: 'argmax', constants: { C: c } }, [x, out], grid1d(Math.ceil(n / WG)), new Uint32Array([offset, n, 0, 0]));
   return out;
 }
 

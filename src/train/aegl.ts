@@ -93,11 +93,19 @@ export class Aegl {
 
   /**
    * The training loss of batch k with AEGL: base loss of the batch plus the mean base loss of
-   * the GAEs against their labels (0 when none). The adversarial tail images go through the model
-   * in the same forward as the clean batch, so batch norm normalises (and updates its running
-   * statistics) over the whole batch, never over a few tail images alone.
+   * the GAEs against their labels (0 when none). By default the adversarial tail images go
+   * through the model in the same forward as the clean batch, so batch norm normalises (and
+   * updates its running statistics) over the whole batch, never over a few tail images alone.
+   * The official protocol keeps train_adv.py's order: the clean forward before the attack (so in
+   * each epoch's first batch it runs in train mode and updates the running statistics; the attack
+   * then leaves eval mode on for the rest of the epoch), the GAE forward after it on its own.
    */
   loss(k: number, model: Module, objective: Objective, x: Tensor, y: Tensor): Tensor {
+    if (this.official) {
+      const base = objective.loss(model.forward(x), y);
+      const a = this.attack(k, model, x, y);
+      return a ? add(base, objective.loss(model.forward(a.xAdv), a.yTail, a.mark)) : base;
+    }
     const a = this.attack(k, model, x, y);
     if (!a) return objective.loss(model.forward(x), y);
     const logits = model.forward(concatRows(x, a.xAdv));

@@ -2,6 +2,8 @@
 // checks that turn a bad value into a one-line error naming the flag.
 import { UserError } from '../errors.js';
 import { DATASETS, type DatasetName } from '../data/load.js';
+import { defaultSubsetRng, SUBSET_RNGS, type SubsetRng } from '../data/long-tail.js';
+import { DRW_EPOCH } from './schedule.js';
 
 export const MODELS = ['resnet32', 'cnn'] as const;
 export const BASE_LOSSES = ['ce', 'drw', 'ldam', 'ldam-drw'] as const;
@@ -19,6 +21,11 @@ export interface TrainSettings {
   profile: 'exp' | 'step';
   /** A long-tail subset index file to use instead of sampling (written by every run). */
   subset?: string;
+  /** Seed of the subset and validation draws, apart from the training seed (LDAM-DRW fixes it at 0). */
+  subsetSeed: number;
+  subsetRng: SubsetRng;
+  /** Images per class held out for validation (0: none; `best` is then chosen on test). */
+  valPerClass: number;
   model: ModelName;
   method: Method;
   /** The loss AEGL adds its GAE term to (the baselines' own loss otherwise). */
@@ -78,6 +85,9 @@ const positiveInt = (flag: string, v: unknown) => number(flag, v, (x) => Number.
  */
 const FASHION_AEGL = { epochs: 3, lr: 1e-5 };
 
+/** train_adv.py's default fine-tune length (`--epochs 200`). */
+const OFFICIAL_AEGL_EPOCHS = 200;
+
 /**
  * Defaults. CIFAR: the LDAM-DRW recipe (ResNet-32, 200 epochs, lr 0.1 with 5 warm-up epochs,
  * ×0.01 after 160 and ×0.0001 after 180, DRW from 160, crop + flip). Fashion-MNIST: the small CNN
@@ -91,7 +101,9 @@ export function resolveSettings(flags: TrainFlags): TrainSettings {
   const official = oneOf('protocol', flags.protocol ?? 'default', ['default', 'official'] as const) === 'official';
   const fashion = dataset === 'fmnist';
   const aegl = method === 'aegl';
-  const epochs = positiveInt('epochs', flags.epochs ?? (aegl ? (fashion ? FASHION_AEGL.epochs : 60) : fashion ? 10 : 200));
+  // The released fine-tune runs 200 epochs (its --epochs default); our clean default stops at 60.
+  const aeglEpochs = official ? OFFICIAL_AEGL_EPOCHS : fashion ? FASHION_AEGL.epochs : 60;
+  const epochs = positiveInt('epochs', flags.epochs ?? (aegl ? aeglEpochs : fashion ? 10 : 200));
   const schedule = oneOf('schedule', flags.schedule ?? (aegl ? 'aegl' : fashion ? 'cosine' : 'ldam-drw'), SCHEDULES);
   const eps = number('eps', flags.eps ?? 1 / 255, (v) => v > 0 && v <= 1, 'a number in (0, 1]');
   const s: TrainSettings = {
@@ -100,6 +112,9 @@ export function resolveSettings(flags: TrainFlags): TrainSettings {
     imbalance: number('imbalance', flags.imbalance ?? 0.01, (v) => v > 0 && v <= 1, 'a ratio in (0, 1]'),
     profile: oneOf('profile', flags.profile ?? 'exp', ['exp', 'step'] as const),
     subset: flags.subset as string | undefined,
+    subsetSeed: number('subset-seed', flags.subsetSeed ?? 0, (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, 'an integer in [0, 2³²)'),
+    subsetRng: oneOf('subset-rng', flags.subsetRng ?? defaultSubsetRng(dataset), SUBSET_RNGS),
+    valPerClass: number('val-per-class', flags.valPerClass ?? 0, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
     model: oneOf('model', flags.model ?? (fashion ? 'cnn' : 'resnet32'), MODELS),
     method,
     baseLoss: oneOf('base-loss', flags.baseLoss ?? (aegl ? 'ce' : method), BASE_LOSSES),
@@ -110,7 +125,8 @@ export function resolveSettings(flags: TrainFlags): TrainSettings {
     weightDecay: number('weight-decay', flags.weightDecay ?? (fashion ? 5e-4 : 2e-4), (v) => v >= 0, 'a non-negative number'),
     schedule,
     warmupEpochs: number('warmup-epochs', flags.warmupEpochs ?? (schedule === 'ldam-drw' ? 5 : schedule === 'cosine' ? 1 : 0), (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
-    drwEpoch: number('drw-epoch', flags.drwEpoch ?? Math.floor(epochs * 0.8), (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
+    // train_adv.py switches DRW on at epoch 160 of the fine-tune, however long it runs.
+    drwEpoch: number('drw-epoch', flags.drwEpoch ?? (aegl && official ? DRW_EPOCH : Math.floor(epochs * 0.8)), (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
     augment: flags.augment === undefined ? !fashion : Boolean(flags.augment),
     normalize: Boolean(flags.normalize ?? false),
     seed: number('seed', flags.seed ?? 0, (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, 'an integer in [0, 2³²)'),
@@ -122,6 +138,9 @@ export function resolveSettings(flags: TrainFlags): TrainSettings {
     protocol: official ? 'official' : 'default',
     freezeBn: Boolean(flags.freezeBn ?? false),
   };
+  // The attack steps and clips in [0, 1] pixel space; on normalised inputs ε would mean another
+  // radius per channel and the clip would cut the wrong range.
+  if (aegl && s.normalize) throw new UserError('--normalize with --method aegl: the attack works in pixel space ([0, 1], ε = 1/255 by default) and is not defined on normalised inputs; drop --normalize');
   // Resolved against the class count once the dataset is read (see withTailFrom).
   s.tailFrom = flags.tailFrom === undefined ? -1 : number('tail-from', flags.tailFrom, (v) => Number.isInteger(v) && v >= 1, 'a class index ≥ 1');
   if (official && s.tailFrom === -1) s.tailFrom = 5; // the released code hard-codes labels ≥ 5

@@ -66,37 +66,65 @@ export interface EpochRecord {
   lr: number;
   trainLoss: number;
   test: EvalMetrics;
+  /** Validation metrics, when the run holds out a validation split. */
+  val?: EvalMetrics;
   /** Guiding adversarial examples found this epoch (AEGL only): total and per class. */
   gae?: { total: number; perClass: number[] };
   seconds?: number;
   imagesPerSecond?: number;
 }
 
+/** One epoch's test metrics (and validation metrics, with a split). */
 export interface Labelled {
   epoch: number;
   metrics: EvalMetrics;
+  val?: EvalMetrics;
 }
 
+/** How an epoch was picked: best validation top-1, best test top-1 (as the literature), or the final one. */
+export const SELECTIONS = ['val-selected', 'test-selected', 'last'] as const;
+export type Selection = (typeof SELECTIONS)[number];
+
 /**
- * Best-epoch (highest top-1; the first one on ties, as the reference's `acc1 > best_acc1`) and
- * last-epoch results, both kept so reports can label which is which.
+ * The epochs a run reports: best on validation (with a split), best on test (what the literature
+ * reports), and last. Ties keep the first epoch, as the reference's `acc1 > best_acc1`.
  */
 export class BestLast {
-  best: Labelled | null = null;
-  last: Labelled | null = null;
+  private readonly picked: Partial<Record<Selection, Labelled>> = {};
 
-  /** Records an epoch; true when it is the new best (write best.safetensors then). */
-  update(epoch: number, metrics: EvalMetrics): boolean {
-    this.last = { epoch, metrics };
-    const isBest = !this.best || metrics.top1 > this.best.metrics.top1;
-    if (isBest) this.best = this.last;
-    return isBest;
+  /** Records an epoch; says which selections it now holds (write their checkpoint/predictions then). */
+  update(epoch: number, metrics: EvalMetrics, val?: EvalMetrics): Record<Selection, boolean> {
+    const e: Labelled = val ? { epoch, metrics, val } : { epoch, metrics };
+    const p = this.picked;
+    const isVal = !!val && (!p['val-selected'] || val.top1 > p['val-selected'].val!.top1);
+    const isTest = !p['test-selected'] || metrics.top1 > p['test-selected'].metrics.top1;
+    if (isVal) p['val-selected'] = e;
+    if (isTest) p['test-selected'] = e;
+    p.last = e;
+    return { 'val-selected': isVal, 'test-selected': isTest, last: true };
+  }
+
+  get(selection: Selection): Labelled | null {
+    return this.picked[selection] ?? null;
+  }
+
+  /** The run's chosen epoch: best on validation where there is a split, else best on test. */
+  get bestSelection(): Selection {
+    return this.picked['val-selected'] ? 'val-selected' : 'test-selected';
+  }
+
+  get best(): Labelled | null {
+    return this.get(this.bestSelection);
+  }
+
+  get last(): Labelled | null {
+    return this.get('last');
   }
 
   /** Rebuilds the tracker from metrics.jsonl lines (on --resume). */
-  static fromRecords(records: readonly Pick<EpochRecord, 'epoch' | 'test'>[]): BestLast {
+  static fromRecords(records: readonly Pick<EpochRecord, 'epoch' | 'test' | 'val'>[]): BestLast {
     const t = new BestLast();
-    for (const r of records) t.update(r.epoch, r.test);
+    for (const r of records) t.update(r.epoch, r.test, r.val);
     return t;
   }
 }

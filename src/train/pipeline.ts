@@ -37,11 +37,11 @@ export async function runPipeline(flags: PipelineFlags, o: TrainOptions & { out:
     records,
     settings: s as unknown as Record<string, unknown>,
     classNames: stage2.classNames,
-    compare: [{ name: `${base.toUpperCase()} (stage 1, best epoch ${stage1.best.epoch})`, epoch: stage1.best.epoch, metrics: stage1.best }],
+    compare: [{ name: `${base.toUpperCase()} (stage 1, ${stage1.bestSelection} epoch ${stage1.best.epoch})`, epoch: stage1.best.epoch, metrics: stage1.best }],
   });
   const tail = (m: { tail: number | null }) => (m.tail === null ? '—' : `${m.tail.toFixed(2)}%`);
   log(
-    `${base.toUpperCase()} best ${stage1.best.top1.toFixed(2)}% (tail ${tail(stage1.best)}) → AEGL best ${stage2.best.top1.toFixed(2)}% (tail ${tail(stage2.best)}), ` +
+    `${base.toUpperCase()} ${stage1.bestSelection} ${stage1.best.top1.toFixed(2)}% (tail ${tail(stage1.best)}) → AEGL ${stage2.bestSelection} ${stage2.best.top1.toFixed(2)}% (tail ${tail(stage2.best)}), ` +
       `last ${stage2.last.top1.toFixed(2)}% (tail ${tail(stage2.last)}); report: ${join(o.out, 'report.md')}`,
   );
 }

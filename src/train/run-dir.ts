@@ -67,9 +67,20 @@ export class RunDir {
     return this.file(`${which}.safetensors`);
   }
 
-  /** Writes a JSON file atomically (pretty-printed, newline-terminated). */
-  writeJson(name: string, value: unknown): void {
-    writeFileAtomic(this.file(name), `${JSON.stringify(value, null, 2)}\n`);
+  /** Writes a JSON file atomically (pretty-printed unless `compact`, newline-terminated). */
+  writeJson(name: string, value: unknown, { compact = false } = {}): void {
+    writeFileAtomic(this.file(name), `${JSON.stringify(value, null, compact ? undefined : 2)}\n`);
+  }
+
+  /** A JSON file of the run directory; null when it is not there. */
+  readJson<T>(name: string): T | null {
+    const path = this.file(name);
+    if (!existsSync(path)) return null;
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as T;
+    } catch (e) {
+      throw new UserError(`cannot read ${path}: ${(e as Error).message.split('\n')[0]}`);
+    }
   }
 
   /** config.json: every setting plus what is needed to reproduce the run. */

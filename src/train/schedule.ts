@@ -29,21 +29,23 @@ export function ldamDrwSchedule(lr = 0.1, { warmup = 5, decay1 = 160, decay2 = 1
   };
 }
 
-/** Epoch (0-based) from which `--protocol official` puts the learning rate back to its start. */
-export const OFFICIAL_LR_RESET_EPOCH = 60;
-
 /**
- * The AEGL fine-tune: lr for epochs 1–10, lr/10 to epoch 30, lr/100 to epoch 60 (1-based; with the
- * default lr 0.001 that is 1e-3, 1e-4, 1e-5); past 60 the default keeps lr/100. The released code
- * falls through to its start value from 0-based epoch 60 (the 61st epoch) — `official` copies that.
+ * The AEGL fine-tune. Default: lr for 1-based epochs 1–10, lr/10 to 30, lr/100 from 31 on (with the
+ * default lr 0.001: 1e-3, 1e-4, 1e-5). `official` is the released train_adv.py's
+ * adjust_learning_rate, which tests `epoch + 1 <= 10`, `< 30`, `< 60` and falls through to its start
+ * value: 0-based epochs 0–9 lr, 10–28 lr/10, 29–58 lr/100, and from 59 on lr again.
  */
 export function aeglSchedule(lr = 0.001, protocol: 'default' | 'official' = 'default'): LrSchedule {
-  return (epoch) => {
-    if (epoch < 10) return lr;
-    if (epoch < 30) return lr * 0.1;
-    if (epoch < OFFICIAL_LR_RESET_EPOCH || protocol === 'default') return lr * 0.01;
-    return lr;
-  };
+  if (protocol === 'official') {
+    return (epoch) => {
+      const e = epoch + 1;
+      if (e <= 10) return lr;
+      if (e < 30) return lr * 0.1;
+      if (e < 60) return lr * 0.01;
+      return lr;
+    };
+  }
+  return (epoch) => (epoch < 10 ? lr : epoch < 30 ? lr * 0.1 : lr * 0.01);
 }
 
 /** lr × gamma^(number of milestones ≤ epoch), like torch.optim.lr_scheduler.MultiStepLR. */

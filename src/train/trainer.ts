@@ -12,8 +12,8 @@ import { fillBits, Tensor, tidy } from '../tensor.js';
 import { Aegl } from './aegl.js';
 import { loadCheckpoint, loadInto, saveCheckpoint, tensorsToSafe } from './checkpoint.js';
 import { resolveSettings, withTailFrom, type TrainFlags, type TrainSettings } from './config.js';
-import { classCounts } from './evaluate.js';
-import { BestLast, computeMetrics, type EpochRecord, type EvalMetrics } from './metrics.js';
+import { countsOf, predict } from './evaluate.js';
+import { BestLast, computeMetrics, SELECTIONS, type EpochRecord, type EvalMetrics, type Labelled, type Selection } from './metrics.js';
 import { Objective } from './objective.js';
 import { Progress } from './progress.js';
 import { writeReport } from './report.js';
@@ -44,14 +44,33 @@ export interface TrainOutcome {
   dir: string;
   settings: TrainSettings;
   trainCounts: number[];
+  /** The chosen epoch (`bestSelection`: best on validation with a split, else best on test). */
   best: EpochSummary;
+  bestSelection: Selection;
   last: EpochSummary;
   classNames: string[];
   interrupted: boolean;
 }
 
+/**
+ * result.json, written when a run completes: each selection's epoch with its test (and
+ * validation) metrics. Its presence marks the run as finished (the sweep skips it).
+ */
+export interface RunResult {
+  bestSelection: Selection;
+  trainCounts: number[];
+  valCounts: number[] | null;
+  classNames: string[];
+  selections: Partial<Record<Selection, Labelled>>;
+}
+
+/** predictions.json: the test labels, and for each selection its epoch and the predicted class of every test image. */
+export type TestPredictions = { labels?: number[] } & Partial<Record<Selection, { epoch: number; test: number[] }>>;
+
 const RESUME_FILE = 'resume.safetensors';
 const SUBSET_FILE = 'subset.json';
+export const RESULT_FILE = 'result.json';
+export const PREDICTIONS_FILE = 'predictions.json';
 
 function schedule(s: TrainSettings, stepsPerEpoch: number): LrSchedule {
   if (s.schedule === 'aegl') return aeglSchedule(s.lr, s.protocol);
@@ -119,6 +138,7 @@ class Session {
     this.objective.dispose();
     this.lossSum.dispose();
     this.data.train.dispose();
+    this.data.val?.dispose();
     this.data.test.dispose();
   }
 
@@ -156,12 +176,16 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
   const { model, sgd, aegl } = session;
   log(`aegl-gpu train: ${settings.dataset} ρ=${settings.imbalance} (${settings.profile}), ${settings.model}, method ${settings.method}${aegl ? ` on ${settings.baseLoss}` : ''}, seed ${settings.seed}`);
   log(`adapter: ${adapter}`);
-  log(`train images per class: ${data.trainCounts.join(', ')} (${data.trainCounts.reduce((a, b) => a + b, 0)} in all); test: ${data.testCounts.join(', ')}`);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  log(`train images per class: ${data.trainCounts.join(', ')} (${sum(data.trainCounts)} in all); test: ${data.testCounts.join(', ')}`);
+  if (data.valCounts) log(`validation images per class: ${data.valCounts.join(', ')} (${sum(data.valCounts)}; best epoch chosen on validation)`);
+  else log('no validation split: the best epoch is chosen on test, as the literature does (--val-per-class V holds one out)');
   log(`model: ${model.parameterCount().toLocaleString('en-US')} parameters; run directory: ${dir.path}`);
 
   let startEpoch = 0;
   let startStep = 0;
   let tracker = new BestLast();
+  let predictions: TestPredictions = {};
   const resumePath = dir.file(RESUME_FILE);
   if (resuming) {
     const { metadata, rest } = loadCheckpoint(resumePath, model);
@@ -169,6 +193,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
     startStep = Number(metadata.step);
     session.restoreState(resumePath, rest);
     tracker = BestLast.fromRecords(dir.resumeMetrics<EpochRecord>(startEpoch));
+    predictions = dir.readJson<TestPredictions>(PREDICTIONS_FILE) ?? {};
     log(`resuming at epoch ${startEpoch + 1}, step ${startStep}`);
   } else if (settings.init) {
     loadCheckpoint(settings.init, model);
@@ -221,18 +246,29 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
       }
       if (interrupted) break;
       const trainLoss = taken ? (await session.lossSum.item()) / taken : 0;
-      const counts = await classCounts(model, data.test, data.classes, settings.batchSize);
-      const metrics = computeMetrics(counts, data.trainCounts, settings.tailFrom);
+      const evaluate = async (split: typeof data.test) => {
+        const predicted = await predict(model, split, settings.batchSize);
+        return { predicted, metrics: computeMetrics(countsOf(predicted, split.hostLabels, data.classes), data.trainCounts, settings.tailFrom) };
+      };
+      const val = data.val ? (await evaluate(data.val)).metrics : undefined;
+      const { predicted, metrics } = await evaluate(data.test);
       const gaeCounts = aegl ? Array.from(await aegl.counts.read()) : null;
       const gae = gaeCounts ? { total: 0, perClass: gaeCounts.filter((_, i) => i % 2 === 0) } : undefined;
       if (gae) gae.total = gae.perClass.reduce((a, b) => a + b, 0);
       const seconds = (performance.now() - started) / 1000;
-      const record: EpochRecord = { epoch: epoch + 1, lr: session.lr(epoch, steps - 1), trainLoss, test: metrics, gae, seconds, imagesPerSecond: images / seconds };
-      dir.appendMetrics(record);
-      if (tracker.update(epoch + 1, metrics)) await saveCheckpoint(dir.checkpoint('best'), model);
+      const record: EpochRecord = { epoch: epoch + 1, lr: session.lr(epoch, steps - 1), trainLoss, test: metrics, ...(val ? { val } : {}), gae, seconds, imagesPerSecond: images / seconds };
+      const held = tracker.update(epoch + 1, metrics, val);
+      // Predictions and the checkpoints first, then the metrics line: a run killed in between
+      // resumes from the previous epoch and redoes this one.
+      for (const sel of SELECTIONS) if (held[sel]) predictions[sel] = { epoch: epoch + 1, test: Array.from(predicted) };
+      predictions.labels ??= Array.from(data.test.hostLabels);
+      dir.writeJson(PREDICTIONS_FILE, predictions, { compact: true });
+      if (held[tracker.bestSelection]) await saveCheckpoint(dir.checkpoint('best'), model);
       await saveCheckpoint(dir.checkpoint('last'), model);
+      dir.appendMetrics(record);
       await saveResume(epoch + 1, 0);
-      progress.endEpoch({ loss: trainLoss, top1: metrics.top1, lr: record.lr, images, note: gae ? `GAE ${gae.total}` : `tail ${metrics.tail?.toFixed(1) ?? '—'}%` });
+      const valNote = val ? `val ${val.top1.toFixed(2)}%, ` : '';
+      progress.endEpoch({ loss: trainLoss, top1: metrics.top1, lr: record.lr, images, note: valNote + (gae ? `GAE ${gae.total}` : `tail ${metrics.tail?.toFixed(1) ?? '—'}%`) });
       interrupted = session.stopping;
     }
   } finally {
@@ -255,7 +291,11 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
   }
   const summary = (l: { epoch: number; metrics: EvalMetrics } | null): EpochSummary =>
     l ? { ...l.metrics, epoch: l.epoch } : { ...computeMetrics([], []), epoch: 0 };
-  if (tracker.best) log(`best epoch ${tracker.best.epoch}: top-1 ${tracker.best.metrics.top1.toFixed(2)}%; last epoch ${tracker.last!.epoch}: top-1 ${tracker.last!.metrics.top1.toFixed(2)}%`);
+  if (tracker.best) log(`${tracker.bestSelection} epoch ${tracker.best.epoch}: test top-1 ${tracker.best.metrics.top1.toFixed(2)}%; last epoch ${tracker.last!.epoch}: test top-1 ${tracker.last!.metrics.top1.toFixed(2)}%`);
   if (interrupted) log(`interrupted: continue with \`aegl-gpu train --resume ${dir.path}\``);
-  return { dir: dir.path, settings, trainCounts: data.trainCounts, best: summary(tracker.best), last: summary(tracker.last), classNames: data.dataset.classes, interrupted };
+  else {
+    const selections = Object.fromEntries(SELECTIONS.map((sel) => [sel, tracker.get(sel) ?? undefined]));
+    dir.writeJson(RESULT_FILE, { bestSelection: tracker.bestSelection, trainCounts: data.trainCounts, valCounts: data.valCounts, classNames: data.dataset.classes, selections } satisfies RunResult);
+  }
+  return { dir: dir.path, settings, trainCounts: data.trainCounts, best: summary(tracker.best), bestSelection: tracker.bestSelection, last: summary(tracker.last), classNames: data.dataset.classes, interrupted };
 }

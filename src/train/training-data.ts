@@ -4,7 +4,7 @@
 import { classCounts as countPerClass, type Dataset } from '../data/dataset.js';
 import { defaultAugmentation, GpuDataset, NO_AUGMENTATION } from '../data/gpu-dataset.js';
 import { loadDataset } from '../data/load.js';
-import { longTailSubset, readSubsetFile, selectRecords, writeSubsetFile } from '../data/long-tail.js';
+import { chooseSubset, selectRecords, writeSubsetFile } from '../data/long-tail.js';
 import type { TrainSettings } from './config.js';
 
 /** Per-channel statistics for --normalize: those of the (long-tailed) training images. */
@@ -25,41 +25,37 @@ function channelStats(images: Uint8Array, channels: number, pixels: number): { m
 export interface TrainingData {
   dataset: Dataset;
   classes: number;
-  /** Training images per class in the long-tailed subset. */
+  /** Training images per class in the long-tailed subset (less the validation split). */
   trainCounts: number[];
   testCounts: number[];
+  /** Validation images per class; null without a validation split. */
+  valCounts: number[] | null;
   /** Labels of the subset, in the order the GPU holds them (for AEGL's tail positions). */
   trainLabels: Uint8Array | Uint16Array;
   train: GpuDataset;
+  val: GpuDataset | null;
   test: GpuDataset;
 }
 
-/** `subsetPath`: read the subset from there; `writeSubsetTo`: record the subset used there. */
+/** `subsetPath`: read the subset (and validation split) from there; `writeSubsetTo`: record what was used there. */
 export function prepareData(s: TrainSettings, subsetPath: string | undefined, writeSubsetTo: string | undefined): TrainingData {
   const dataset = loadDataset(s.dataset, s.dataDir);
   const classes = dataset.classes.length;
-  const subset = subsetPath
-    ? readSubsetFile(subsetPath, dataset.name, dataset.train.labels, classes)
-    : longTailSubset(dataset.train.labels, classes, s.imbalance, s.profile, s.seed);
-  if (writeSubsetTo) writeSubsetFile(writeSubsetTo, {
-    dataset: dataset.name,
-    profile: s.profile,
-    imbalance: s.imbalance,
-    seed: s.seed,
-    trainCount: dataset.train.labels.length,
-    counts: subset.counts,
-    indices: Array.from(subset.indices),
-  });
+  const subset = chooseSubset(dataset, { imbalance: s.imbalance, profile: s.profile, seed: s.subsetSeed, rng: s.subsetRng, valPerClass: s.valPerClass, subsetFile: subsetPath })!;
+  if (writeSubsetTo) writeSubsetFile(writeSubsetTo, subset);
   const split = selectRecords(dataset.train, dataset, subset.indices, classes);
+  const valSplit = subset.valIndices ? selectRecords(dataset.train, dataset, subset.valIndices, classes) : null;
   const normalize = s.normalize ? channelStats(split.images, dataset.channels, dataset.height * dataset.width) : undefined;
   const augmentation = s.augment ? defaultAugmentation(s.dataset === 'fmnist' ? 'cifar10' : s.dataset) : NO_AUGMENTATION;
   return {
     dataset,
     classes,
-    trainCounts: subset.counts,
+    trainCounts: countPerClass(split, classes),
     testCounts: countPerClass(dataset.test, classes),
+    valCounts: valSplit ? countPerClass(valSplit, classes) : null,
     trainLabels: split.labels,
     train: GpuDataset.upload(split, dataset, { seed: s.seed, augmentation, normalize }),
+    val: valSplit ? GpuDataset.upload(valSplit, dataset, { normalize }) : null,
     test: GpuDataset.upload(dataset.test, dataset, { normalize }),
   };
 }
