@@ -1,15 +1,15 @@
 // Whole training steps at batch 128: a CE step of each model, and an AEGL step (NS = 3) on a
 // batch with 9 tail examples, the share of tail images in Fashion-MNIST-LT and CIFAR-10-LT at
 // ρ = 0.01 (7.2 %). images/s = 128 / ms; the AEGL row against the CE row is AEGL's step cost.
-import { backward } from '../src/autograd.js';
 import { GpuDataset } from '../src/data/gpu-dataset.js';
 import { FashionCnn } from '../src/nn/models/fmnist-cnn.js';
 import { ResNet32 } from '../src/nn/models/resnet32.js';
 import type { Module } from '../src/nn/module.js';
 import { SGD } from '../src/ops/optim.js';
-import { Aegl } from '../src/train/aegl.js';
-import { resolveSettings, withTailFrom } from '../src/train/config.js';
-import { Objective } from '../src/train/objective.js';
+import { Aegl } from '../src/train/loop/aegl.js';
+import { resolveSettings, withTailFrom } from '../src/train/loop/config.js';
+import { Objective } from '../src/train/loop/objective.js';
+import { trainStep } from '../src/train/loop/step.js';
 import { tidy } from '../src/tensor.js';
 import type { BenchCase } from './cases.js';
 import { BATCH, CONV_SHAPES, LINEAR_SHAPES, type Net } from './shapes.js';
@@ -52,13 +52,7 @@ function stepCase(net: Net, method: 'ce' | 'aegl'): BenchCase {
       const aegl = method === 'aegl' ? new Aegl(withTailFrom(resolveSettings({ method: 'aegl' }), 10), labels, 10) : null;
       const order = data.startEpoch(0);
       aegl?.startEpoch(0, order, BATCH);
-      const record = () =>
-        tidy(() => {
-          const { x, y } = data.batch(0, BATCH, { augment: false });
-          backward(aegl ? aegl.loss(0, model, objective, x, y) : objective.loss(model.forward(x), y));
-          sgd.step();
-          sgd.zeroGrad();
-        });
+      const record = () => tidy(() => void trainStep({ model, objective, sgd, aegl }, data.batch(0, BATCH, { augment: false }), 0));
       const release = () => {
         for (const [, t] of model.namedState()) t.dispose();
         sgd.dispose();

@@ -5,7 +5,7 @@ import { GpuUnavailableError } from './gpu/device.js';
 import { closeEngine, initEngine } from './gpu/engine.js';
 import { describeEngine } from './gpu/info.js';
 import { UserError } from './errors.js';
-import type { TrainFlags } from './train/config.js';
+import type { TrainFlags } from './train/loop/config.js';
 
 const program = new Command()
   .name('aegl-gpu')
@@ -53,7 +53,7 @@ program
   .option('--seed <n>', 'seed of the data and the initial weights (default 0)')
   .action(
     action(async (opts: { steps?: string; seed?: string }) => {
-      const { parseDemoFlags, runDemo } = await import('./train/demo.js');
+      const { parseDemoFlags, runDemo } = await import('./train/commands/demo.js');
       const options = parseDemoFlags(opts);
       await initEngine({ adapter: adapterFlag() });
       await runDemo(options);
@@ -128,7 +128,7 @@ function trainingOptions(cmd: Command, { steps = true, grid = false } = {}): Com
 
 const trainAction = (method?: TrainFlags['method']) =>
   action(async (opts: TrainFlags & { out?: string; resume?: string; method?: string }) => {
-    const { train } = await import('./train/trainer.js');
+    const { train } = await import('./train/commands/train.js');
     const { out, resume, ...flags } = opts;
     const r = await train({ ...flags, method: method ?? (flags.method as TrainFlags['method']) }, { out, resume, adapter: adapterFlag() });
     return r.interrupted ? 130 : 0;
@@ -153,7 +153,7 @@ program
   .option('--json', 'print JSON')
   .action(
     action(async (opts: { checkpoint: string; dataset?: string; dataDir?: string; batchSize?: string; json?: boolean }) => {
-      const { evaluateCheckpoint, formatEval } = await import('./train/eval-command.js');
+      const { evaluateCheckpoint, formatEval } = await import('./train/commands/eval.js');
       const r = await evaluateCheckpoint({ ...opts, adapter: adapterFlag() });
       console.log(opts.json ? JSON.stringify(r) : formatEval(r));
     }),
@@ -168,7 +168,7 @@ trainingOptions(
     .option('--aegl-epochs <n>', 'fine-tune epochs (default 60; fmnist 3)'),
 ).action(
   action(async (opts: TrainFlags & { out: string; stage1Epochs?: string; aeglEpochs?: string }) => {
-    const { runPipeline } = await import('./train/pipeline.js');
+    const { runPipeline } = await import('./train/commands/run.js');
     const { out, ...flags } = opts;
     await runPipeline(flags, { out, adapter: adapterFlag() });
   }),
@@ -183,7 +183,7 @@ trainingOptions(
   { steps: false },
 ).action(
   action(async (opts: TrainFlags & { out: string; steps: string }) => {
-    const { runAblation } = await import('./train/pipeline.js');
+    const { runAblation } = await import('./train/commands/ablate.js');
     const { out, steps, ...flags } = opts;
     await runAblation({ ...flags, stepsList: steps }, { out, adapter: adapterFlag() });
   }),
@@ -203,8 +203,8 @@ trainingOptions(
     .option('--shard <i/n>', 'run only every n-th (dataset, ρ, seed) group, starting with the i-th (1-based): spread a grid over machines'),
   { grid: true },
 ).action(
-  action(async (opts: import('./train/sweep.js').SweepFlags & { out: string }) => {
-    const { runSweep } = await import('./train/sweep.js');
+  action(async (opts: import('./train/commands/sweep.js').SweepFlags & { out: string }) => {
+    const { runSweep } = await import('./train/commands/sweep.js');
     const { out, ...flags } = opts;
     return runSweep(flags, { out, adapter: adapterFlag() });
   }),

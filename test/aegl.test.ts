@@ -11,10 +11,11 @@ import { Module } from '../src/nn/module.js';
 import { relu } from '../src/ops/elementwise.js';
 import { SGD } from '../src/ops/optim.js';
 import { reshape } from '../src/ops/shape.js';
-import { Aegl } from '../src/train/aegl.js';
-import { resolveSettings, withTailFrom, type TrainFlags } from '../src/train/config.js';
-import { classCounts } from '../src/train/evaluate.js';
-import { Objective } from '../src/train/objective.js';
+import { Aegl } from '../src/train/loop/aegl.js';
+import { resolveSettings, withTailFrom, type TrainFlags } from '../src/train/loop/config.js';
+import { classCounts } from '../src/train/loop/evaluate.js';
+import { Objective } from '../src/train/loop/objective.js';
+import { trainStep } from '../src/train/loop/step.js';
 import type { Tensor } from '../src/tensor.js';
 import { tidy } from '../src/tensor.js';
 import { randomArray, useEngine } from './helpers/gpu.js';
@@ -64,12 +65,7 @@ function epoch(e: number, model: Module, data: GpuDataset, objective: Objective,
   const order = data.startEpoch(e);
   aegl?.startEpoch(e, order, batch);
   for (let k = 0; k < data.numBatches(batch); k++) {
-    tidy(() => {
-      const { x, y } = data.batch(k, batch, { augment: false });
-      backward(aegl ? aegl.loss(k, model, objective, x, y) : objective.loss(model.forward(x), y));
-      sgd.step();
-      sgd.zeroGrad();
-    });
+    tidy(() => void trainStep({ model, objective, sgd, aegl }, data.batch(k, batch, { augment: false }), k));
     engine().flush();
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ldamLogits } from '../src/ops/ldam.js';
 import { crossEntropy } from '../src/ops/loss.js';
 import { Tensor, tidy } from '../src/tensor.js';
-import { ldamMargins } from '../src/train/class-weights.js';
+import { ldamMargins } from '../src/train/loop/class-weights.js';
 import { f32, freshSeed, randomArray, useEngine } from './helpers/gpu.js';
 import { checkOp } from './helpers/opcheck.js';
 import * as ref from './reference/ldam.js';

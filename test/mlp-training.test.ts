@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { engine } from '../src/gpu/engine.js';
 import { SGD } from '../src/ops/optim.js';
 import { Tensor, tidy } from '../src/tensor.js';
-import { BLOB_COUNTS, makeBlobs, Mlp, runDemo, trainStep } from '../src/train/demo.js';
+import { BLOB_COUNTS, makeBlobs, Mlp, runDemo, trainStep } from '../src/train/commands/demo.js';
 import { useEngine } from './helpers/gpu.js';
 
 useEngine();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import { classBalancedWeights, ldamMargins } from '../src/train/class-weights.js';
+import { classBalancedWeights, ldamMargins } from '../src/train/loop/class-weights.js';
 
 // CIFAR-10-LT at ρ = 0.01, the counts DESIGN.md lists.
 const CIFAR10_LT = [5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50];

@@ -1,6 +1,6 @@
 // Flag resolution of `aegl-gpu train`: per-dataset and per-method defaults, and one-line errors.
 import { describe, expect, it } from 'vitest';
-import { resolveSettings } from '../src/train/config.js';
+import { resolveSettings } from '../src/train/loop/config.js';
 
 describe('train settings', () => {
   it('reads attack radii written as fractions, as papers write them', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BestLast, computeMetrics } from '../src/train/metrics.js';
+import { BestLast, computeMetrics } from '../src/train/loop/metrics.js';
 
 /** Interleaves per-class correct and total counts as the GPU accumulates them. */
 const counts = (correct: number[], total: number[]) => Uint32Array.from(correct.flatMap((k, c) => [k, total[c]]));

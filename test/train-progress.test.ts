@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, Progress } from '../src/train/progress.js';
+import { formatDuration, Progress } from '../src/train/reports/progress.js';
 
 /** A fake stream and clock: what a terminal or a pipe would receive, at chosen times. */
 function setup(tty: boolean) {

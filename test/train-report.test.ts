@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { computeMetrics, type EpochRecord } from '../src/train/metrics.js';
-import { groupedBarChart, lineChart, niceTicks } from '../src/train/plots.js';
-import { headToTail, PLOT_FILES, renderAblation, renderReport, writeReport } from '../src/train/report.js';
+import { computeMetrics, type EpochRecord } from '../src/train/loop/metrics.js';
+import { groupedBarChart, lineChart, niceTicks } from '../src/train/reports/plots.js';
+import { headToTail, PLOT_FILES, renderAblation, renderReport, writeReport } from '../src/train/reports/report.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aegl-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import { RunDir } from '../src/train/run-dir.js';
+import { RunDir } from '../src/train/run-io/run-dir.js';
 
 const root = mkdtempSync(join(tmpdir(), 'aegl-rundir-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import { resolveSettings } from '../src/train/config.js';
-import { evaluateCheckpoint } from '../src/train/eval-command.js';
-import { readSafetensors } from '../src/train/safetensors.js';
-import { train } from '../src/train/trainer.js';
+import { resolveSettings } from '../src/train/loop/config.js';
+import { evaluateCheckpoint } from '../src/train/commands/eval.js';
+import { readSafetensors } from '../src/train/run-io/safetensors.js';
+import { train } from '../src/train/commands/train.js';
 import { useEngine } from './helpers/gpu.js';
 import { writeTinyFashion } from './helpers/tiny-dataset.js';
 

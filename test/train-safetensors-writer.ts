@@ -2,7 +2,7 @@
 // rewrites one checkpoint again and again, odd generations filled with 1, even ones with 2 (two
 // arrays made once, so nearly all the time is spent writing), and reports each finished write on
 // stdout until the parent kills it.
-import { writeSafetensors } from '../src/train/safetensors.js';
+import { writeSafetensors } from '../src/train/run-io/safetensors.js';
 
 const [path, sizeArg] = process.argv.slice(2);
 const size = Number(sizeArg);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import { readSafetensors, writeSafetensors, type SafeTensor } from '../src/train/safetensors.js';
+import { readSafetensors, writeSafetensors, type SafeTensor } from '../src/train/run-io/safetensors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aegl-safetensors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

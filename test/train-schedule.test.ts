@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DRW_BETA } from '../src/train/class-weights.js';
-import { aeglSchedule, cosineSchedule, drwBeta, DRW_EPOCH, ldamDrwSchedule, stepSchedule } from '../src/train/schedule.js';
+import { DRW_BETA } from '../src/train/loop/class-weights.js';
+import { aeglSchedule, cosineSchedule, drwBeta, DRW_EPOCH, ldamDrwSchedule, stepSchedule } from '../src/train/loop/schedule.js';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 

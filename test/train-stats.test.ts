@@ -1,6 +1,6 @@
 // The sweep's statistics against values from statistical tables and hand computation.
 import { describe, expect, it } from 'vitest';
-import { incompleteBeta, mcnemarExact, mean, pairedDifference, std, studentQuantile } from '../src/train/stats.js';
+import { incompleteBeta, mcnemarExact, mean, pairedDifference, std, studentQuantile } from '../src/train/reports/stats.js';
 
 describe('sweep statistics', () => {
   it('mean and sample standard deviation (n − 1)', () => {

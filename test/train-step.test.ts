@@ -1,12 +1,12 @@
 // One SGD step of each model on the GPU against the same step in float64 on the CPU (reference
 // ops on a CPU tape): the loss, and every parameter's update.
 import { describe, expect, it, vi } from 'vitest';
-import { backward } from '../src/autograd.js';
 import { FashionCnn } from '../src/nn/models/fmnist-cnn.js';
 import { ResNet32 } from '../src/nn/models/resnet32.js';
 import type { Module } from '../src/nn/module.js';
-import { crossEntropy } from '../src/ops/loss.js';
 import { SGD } from '../src/ops/optim.js';
+import { Objective } from '../src/train/loop/objective.js';
+import { trainStep } from '../src/train/loop/step.js';
 import { Tensor, tidy } from '../src/tensor.js';
 import { freshSeed, randomArray, relError, useEngine } from './helpers/gpu.js';
 import * as ce from './reference/loss.js';
@@ -37,13 +37,11 @@ async function checkStep(model: Module, reference: (p: Params, x: RefValue, mask
   const before = await snapshot(model);
 
   const sgd = new SGD(model.parameters(), settings);
+  const objective = new Objective('ce', Array(classes).fill(1), 1000);
   reluOutputs.length = 0;
   const [loss, ...relus] = tidy(() => {
-    const l = crossEntropy(model.forward(Tensor.from(x, shape)), Tensor.from(labels, [labels.length], 'u32'));
-    backward(l);
-    sgd.step();
-    sgd.zeroGrad();
-    return [l, ...reluOutputs];
+    const batch = { x: Tensor.from(x, shape), y: Tensor.from(labels, [labels.length], 'u32') };
+    return [trainStep({ model, objective, sgd }, batch, 0), ...reluOutputs];
   });
   const gpuLoss = await loss.item();
   const after = await snapshot(model);
@@ -69,6 +67,7 @@ async function checkStep(model: Module, reference: (p: Params, x: RefValue, mask
     expect(relError(gotUpdate, wantUpdate), `update of ${name}, seed ${seed}`).toBeLessThan(tol);
   });
   sgd.dispose();
+  objective.dispose();
 }
 
 describe('one training step matches a float64 CPU reference of the same step', () => {

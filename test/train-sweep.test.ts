@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planSweep } from '../src/train/sweep.js';
+import { planSweep } from '../src/train/commands/sweep.js';
 import { writeTinyFashion } from './helpers/tiny-dataset.js';
 
 const root = join(import.meta.dirname, '..');

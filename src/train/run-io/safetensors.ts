@@ -7,7 +7,7 @@
 // `num_batches_tracked`). Typed arrays use the host's byte order: little-endian on every platform
 // Node runs on.
 import { readFileSync } from 'node:fs';
-import { UserError } from '../errors.js';
+import { UserError } from '../../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 type TypedArray =

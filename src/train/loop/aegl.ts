@@ -3,16 +3,16 @@
 // examples (GAEs) and return the extra loss term: the mean CE of the GAEs against their labels.
 // Which rows of a batch are tail is known on the host (labels and epoch order are), so each
 // epoch uploads its tail positions once and a step needs no host round trip.
-import { backward, noGrad } from '../autograd.js';
-import { countGaes, markGaes, pgdRandomStart, pgdStep, type GaeFilter } from '../ops/attack.js';
-import { crossEntropy } from '../ops/loss.js';
-import { gatherRows } from '../ops/gather.js';
-import { add } from '../ops/elementwise.js';
-import { concatRows, sliceRows } from '../ops/shape.js';
-import type { Module } from '../nn/module.js';
-import { RngStream } from '../rng-streams.js';
-import { randU32 } from '../rng.js';
-import { fillBits, Tensor } from '../tensor.js';
+import { backward, noGrad } from '../../autograd.js';
+import { countGaes, markGaes, pgdRandomStart, pgdStep, type GaeFilter } from '../../ops/attack.js';
+import { crossEntropy } from '../../ops/loss.js';
+import { gatherRows } from '../../ops/gather.js';
+import { add } from '../../ops/elementwise.js';
+import { concatRows, sliceRows } from '../../ops/shape.js';
+import type { Module } from '../../nn/module.js';
+import { RngStream } from '../../rng-streams.js';
+import { randU32 } from '../../rng.js';
+import { fillBits, Tensor } from '../../tensor.js';
 import type { TrainSettings } from './config.js';
 import type { Objective } from './objective.js';
 

@@ -1,13 +1,13 @@
 // `aegl-gpu eval`: test accuracy of a checkpoint (ours, or PyTorch's safetensors export of the
 // LDAM-DRW ResNet-32). The architecture is read off the checkpoint's tensor names.
-import { GpuDataset } from '../data/gpu-dataset.js';
-import { loadDataset } from '../data/load.js';
-import { UserError } from '../errors.js';
-import { initEngine } from '../gpu/engine.js';
-import { buildModel } from '../nn/models/index.js';
-import { loadCheckpoint } from './checkpoint.js';
-import { classCounts } from './evaluate.js';
-import { readSafetensors, type SafetensorsFile } from './safetensors.js';
+import { GpuDataset } from '../../data/gpu-dataset.js';
+import { loadDataset } from '../../data/load.js';
+import { UserError } from '../../errors.js';
+import { initEngine } from '../../gpu/engine.js';
+import { buildModel } from '../../nn/models/index.js';
+import { loadCheckpoint } from '../run-io/checkpoint.js';
+import { classCounts } from '../loop/evaluate.js';
+import { readSafetensors, type SafetensorsFile } from '../run-io/safetensors.js';
 
 export interface EvalFlags {
   checkpoint: string;

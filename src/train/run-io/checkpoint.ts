@@ -1,9 +1,9 @@
 // Model state ↔ safetensors with PyTorch's state_dict names and layouts (f32 tensors, int64
 // num_batches_tracked scalars), so checkpoints load in PyTorch and PyTorch's exports load here.
-import { engine } from '../gpu/engine.js';
-import { UserError } from '../errors.js';
-import type { Module } from '../nn/module.js';
-import type { Tensor } from '../tensor.js';
+import { engine } from '../../gpu/engine.js';
+import { UserError } from '../../errors.js';
+import type { Module } from '../../nn/module.js';
+import type { Tensor } from '../../tensor.js';
 import { readSafetensors, writeSafetensors, type SafeTensor, type SafetensorsFile } from './safetensors.js';
 
 /** Reads named GPU tensors back as safetensors entries (one read each: call once per epoch). */

@@ -8,11 +8,11 @@
 // and its fine-tunes always run on the same machine.
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
-import { BASE_LOSSES, resolveSettings, type BaseLoss, type TrainFlags, type TrainSettings } from './config.js';
-import { RunDir } from './run-dir.js';
-import { summarize, writeSummary, type FinishedRun } from './summary.js';
-import { PREDICTIONS_FILE, RESULT_FILE, train, type RunResult, type TestPredictions, type TrainOptions } from './trainer.js';
+import { UserError } from '../../errors.js';
+import { BASE_LOSSES, resolveSettings, type BaseLoss, type TrainFlags, type TrainSettings } from '../loop/config.js';
+import { RunDir } from '../run-io/run-dir.js';
+import { summarize, writeSummary, type FinishedRun } from '../reports/summary.js';
+import { PREDICTIONS_FILE, RESULT_FILE, train, type RunResult, type TestPredictions, type TrainOptions } from './train.js';
 
 export const SWEEP_METHODS = ['ce', 'ldam-drw', 'aegl', 'control'] as const;
 type SweepMethod = (typeof SWEEP_METHODS)[number];

@@ -1,11 +1,11 @@
 // Evaluation: each image's predicted class, gathered on the GPU over every batch and read back
 // once; per-class counts follow on the host from the predictions and the labels.
-import { noGrad } from '../autograd.js';
-import type { GpuDataset } from '../data/gpu-dataset.js';
-import { engine } from '../gpu/engine.js';
-import type { Module } from '../nn/module.js';
-import { argmax } from '../ops/metrics.js';
-import { Tensor, tidy } from '../tensor.js';
+import { noGrad } from '../../autograd.js';
+import type { GpuDataset } from '../../data/gpu-dataset.js';
+import { engine } from '../../gpu/engine.js';
+import type { Module } from '../../nn/module.js';
+import { argmax } from '../../ops/metrics.js';
+import { Tensor, tidy } from '../../tensor.js';
 
 /** The predicted class of every record of `data`, in record order, with `model` in eval mode. */
 export async function predict(model: Module, data: GpuDataset, batchSize: number): Promise<Uint32Array> {

@@ -1,6 +1,6 @@
 // Per-class constants of the LDAM-DRW baselines (Cao et al. 2019, kaidic/LDAM-DRW), computed in
 // float64 as numpy does and handed over as Float32Array, the precision the GPU uses.
-import { UserError } from '../errors.js';
+import { UserError } from '../../errors.js';
 
 /** β of the class-balanced ("effective number") weights DRW switches to. */
 export const DRW_BETA = 0.9999;

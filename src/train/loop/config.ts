@@ -1,8 +1,8 @@
 // Training settings: every flag of `aegl-gpu train`, its default per dataset and method, and the
 // checks that turn a bad value into a one-line error naming the flag.
-import { UserError } from '../errors.js';
-import { DATASETS, type DatasetName } from '../data/load.js';
-import { defaultSubsetRng, SUBSET_RNGS, type SubsetRng } from '../data/long-tail.js';
+import { UserError } from '../../errors.js';
+import { DATASETS, type DatasetName } from '../../data/load.js';
+import { defaultSubsetRng, SUBSET_RNGS, type SubsetRng } from '../../data/long-tail.js';
 import { DRW_EPOCH } from './schedule.js';
 
 export const MODELS = ['resnet32', 'cnn'] as const;

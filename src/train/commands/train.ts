@@ -1,26 +1,18 @@
-// The training loop behind `aegl-gpu train`: one tidy and one submit per step, metrics read once
-// per epoch, checkpoints written atomically, Ctrl-C honoured between steps, --resume exact.
-import { backward } from '../autograd.js';
-import { engine, initEngine } from '../gpu/engine.js';
-import { pendingShapes, tunePending, tuningEnabled } from '../gpu/tuner.js';
-import { BatchNorm2d } from '../nn/layers.js';
-import { buildModel } from '../nn/models/index.js';
-import type { Module } from '../nn/module.js';
-import { addInPlace } from '../ops/elementwise.js';
-import { SGD } from '../ops/optim.js';
-import { fillBits, Tensor, tidy } from '../tensor.js';
-import { Aegl } from './aegl.js';
-import { loadCheckpoint, loadInto, saveCheckpoint, tensorsToSafe } from './checkpoint.js';
-import { resolveSettings, withTailFrom, type TrainFlags, type TrainSettings } from './config.js';
-import { countsOf, predict } from './evaluate.js';
-import { BestLast, computeMetrics, SELECTIONS, type EpochRecord, type EvalMetrics, type Labelled, type Selection } from './metrics.js';
-import { Objective } from './objective.js';
-import { Progress } from './progress.js';
-import { writeReport } from './report.js';
-import { RunDir } from './run-dir.js';
-import { aeglSchedule, cosineSchedule, ldamDrwSchedule, type LrSchedule } from './schedule.js';
-import { prepareData, type TrainingData } from './training-data.js';
-import type { SafeTensor } from './safetensors.js';
+// `aegl-gpu train`: the epoch loop around a Session: one tidy and one submit per step, validation
+// and test predictions read once per epoch, checkpoints written atomically, Ctrl-C honoured
+// between steps, --resume exact.
+import { initEngine } from '../../gpu/engine.js';
+import { pendingShapes, tunePending, tuningEnabled } from '../../gpu/tuner.js';
+import { fillBits } from '../../tensor.js';
+import { resolveSettings, withTailFrom, type TrainFlags, type TrainSettings } from '../loop/config.js';
+import { countsOf, predict } from '../loop/evaluate.js';
+import { BestLast, computeMetrics, SELECTIONS, type EpochRecord, type EvalMetrics, type Labelled, type Selection } from '../loop/metrics.js';
+import { Session } from '../loop/session.js';
+import { prepareData } from '../loop/training-data.js';
+import { Progress } from '../reports/progress.js';
+import { writeReport } from '../reports/report.js';
+import { loadCheckpoint, saveCheckpoint } from '../run-io/checkpoint.js';
+import { RunDir } from '../run-io/run-dir.js';
 
 export interface TrainOptions {
   /** A new run directory (refused when not empty). */
@@ -72,92 +64,10 @@ const SUBSET_FILE = 'subset.json';
 export const RESULT_FILE = 'result.json';
 export const PREDICTIONS_FILE = 'predictions.json';
 
-function schedule(s: TrainSettings, stepsPerEpoch: number): LrSchedule {
-  if (s.schedule === 'aegl') return aeglSchedule(s.lr, s.protocol);
-  if (s.schedule === 'cosine') return cosineSchedule(s.lr, { epochs: s.epochs, warmup: s.warmupEpochs, stepsPerEpoch });
-  return ldamDrwSchedule(s.lr, { warmup: s.warmupEpochs });
-}
-
 /** Default run directory: runs/<dataset>-<method>-<imbalance>-s<seed>-<time>. */
 export function defaultRunDir(s: TrainSettings): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   return `runs/${s.dataset}-${s.method}-${s.imbalance}-s${s.seed}-${stamp}`;
-}
-
-class Session {
-  readonly model: Module;
-  readonly objective: Objective;
-  readonly sgd: SGD;
-  readonly aegl: Aegl | null;
-  readonly lossSum = Tensor.zeros([1]).keep();
-  readonly lr: LrSchedule;
-  private stopRequested = false;
-
-  constructor(
-    readonly s: TrainSettings,
-    readonly data: TrainingData,
-  ) {
-    this.objective = new Objective(s.method === 'aegl' ? s.baseLoss : s.method, data.trainCounts, s.drwEpoch);
-    this.model = buildModel(s.model, data.dataset, data.classes, { normedHead: this.objective.normedHead, seed: s.seed });
-    if (s.freezeBn) for (const m of this.model.modules()) if (m instanceof BatchNorm2d) m.frozen = true;
-    this.sgd = new SGD(this.model.parameters(), { lr: s.lr, momentum: s.momentum, weightDecay: s.weightDecay });
-    this.aegl = s.method === 'aegl' ? new Aegl(s, data.trainLabels, data.classes) : null;
-    this.lr = schedule(s, data.train.numBatches(s.batchSize));
-  }
-
-  requestStop(): void {
-    this.stopRequested = true;
-  }
-
-  get stopping(): boolean {
-    return this.stopRequested;
-  }
-
-  /** Records one training step; false when the official protocol skips a batch with no tail example. */
-  step(k: number): boolean {
-    const { s, data, model, objective, aegl } = this;
-    if (aegl?.official && aegl.tailCount(k) === 0) return false;
-    tidy(() => {
-      const { x, y } = data.train.batch(k, s.batchSize, { augment: s.augment });
-      // With AEGL the attack runs first, as in the released code: it may leave batch norm in eval mode.
-      const loss = aegl ? aegl.loss(k, model, objective, x, y) : objective.loss(model.forward(x), y);
-      backward(loss);
-      this.sgd.step();
-      this.sgd.zeroGrad();
-      addInPlace(this.lossSum, loss);
-    });
-    engine().flush();
-    return true;
-  }
-
-  /** Returns every buffer of the run to the pool (pipelines train several runs in one process). */
-  dispose(): void {
-    for (const [, t] of this.model.namedState()) t.dispose();
-    this.sgd.dispose();
-    this.aegl?.dispose();
-    this.objective.dispose();
-    this.lossSum.dispose();
-    this.data.train.dispose();
-    this.data.val?.dispose();
-    this.data.test.dispose();
-  }
-
-  /** Everything --resume needs beyond the model: momentum buffers and the epoch's partial sums. */
-  async resumeState(): Promise<SafeTensor[]> {
-    const named = this.sgd.stateTensors().map((t, i): [string, Tensor] => [`optimizer.momentum.${i}`, t]);
-    named.push(['state.loss_sum', this.lossSum]);
-    const out = await tensorsToSafe(named);
-    if (this.aegl) out.push({ name: 'state.gae_counts', dtype: 'U32', shape: [...this.aegl.counts.shape], data: new Uint32Array(await engine().read(this.aegl.counts)) });
-    return out;
-  }
-
-  restoreState(path: string, rest: Map<string, SafeTensor>): void {
-    this.sgd.stateTensors().forEach((t, i) => loadInto(path, rest.get(`optimizer.momentum.${i}`), `optimizer.momentum.${i}`, t));
-    this.sgd.markStarted();
-    loadInto(path, rest.get('state.loss_sum'), 'state.loss_sum', this.lossSum);
-    const gae = rest.get('state.gae_counts');
-    if (this.aegl && gae) engine().upload(this.aegl.counts, gae.data);
-  }
 }
 
 export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOutcome> {

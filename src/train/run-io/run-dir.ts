@@ -4,7 +4,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../errors.js';
+import { UserError } from '../../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 const CONFIG = 'config.json';
@@ -12,9 +12,9 @@ const METRICS = 'metrics.jsonl';
 /** Temp files of writeFileAtomic: `.<name>.<pid>.<time>.tmp`, left behind only by a killed writer. */
 const STALE_TEMP = /^\..+\.\d+\.[0-9a-z]+\.tmp$/;
 
-/** The version in package.json (same relative place from src/train and dist/train). */
+/** The version in package.json (same relative place from src/train/run-io and dist/train/run-io). */
 export function packageVersion(): string {
-  const path = fileURLToPath(new URL('../../package.json', import.meta.url));
+  const path = fileURLToPath(new URL('../../../package.json', import.meta.url));
   return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
 }
 

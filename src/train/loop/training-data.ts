@@ -1,10 +1,10 @@
 // From a dataset on disk to GPU-resident train and test splits: the long-tailed subset (sampled,
 // or read from a subset file so other machines use the identical one), its index file written
 // into the run directory, and the uploads.
-import { classCounts as countPerClass, type Dataset } from '../data/dataset.js';
-import { defaultAugmentation, GpuDataset, NO_AUGMENTATION } from '../data/gpu-dataset.js';
-import { loadDataset } from '../data/load.js';
-import { chooseSubset, selectRecords, writeSubsetFile } from '../data/long-tail.js';
+import { classCounts as countPerClass, type Dataset } from '../../data/dataset.js';
+import { defaultAugmentation, GpuDataset, NO_AUGMENTATION } from '../../data/gpu-dataset.js';
+import { loadDataset } from '../../data/load.js';
+import { chooseSubset, selectRecords, writeSubsetFile } from '../../data/long-tail.js';
 import type { TrainSettings } from './config.js';
 
 /** Per-channel statistics for --normalize: those of the (long-tailed) training images. */

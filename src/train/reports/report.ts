@@ -3,8 +3,8 @@
 // reports best-epoch), per-class accuracy next to other methods (CE vs AEGL, the paper's Fig. 4),
 // training curves, GAE counts; and the k-step ablation table and plot.
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
-import { BestLast, FEW_SHOT_BELOW, MANY_SHOT_ABOVE, type EpochRecord, type EvalMetrics } from './metrics.js';
+import { writeFileAtomic } from '../run-io/atomic-write.js';
+import { BestLast, FEW_SHOT_BELOW, MANY_SHOT_ABOVE, type EpochRecord, type EvalMetrics } from '../loop/metrics.js';
 import { groupedBarChart, lineChart } from './plots.js';
 
 /** Test accuracy of another model, shown beside this run's (e.g. the stage-1 CE model): the epoch and its metrics. */

@@ -2,17 +2,17 @@
 // 20 points) with full-batch SGD, printing loss and per-class accuracy as it goes. It exercises the
 // whole core (linear, ReLU, fused cross-entropy, backward, SGD, GPU-side class counts) in seconds,
 // and its pieces serve the engine's training tests.
-import { backward, noGrad } from '../autograd.js';
-import { UserError } from '../errors.js';
-import { engine } from '../gpu/engine.js';
-import { relu } from '../ops/elementwise.js';
-import { crossEntropy } from '../ops/loss.js';
-import { linear } from '../ops/matmul.js';
-import { accumulateClassCounts } from '../ops/metrics.js';
-import { SGD } from '../ops/optim.js';
-import { randUniform } from '../rng.js';
-import { RngStream } from '../rng-streams.js';
-import { fillBits, Tensor, tidy } from '../tensor.js';
+import { backward, noGrad } from '../../autograd.js';
+import { UserError } from '../../errors.js';
+import { engine } from '../../gpu/engine.js';
+import { relu } from '../../ops/elementwise.js';
+import { crossEntropy } from '../../ops/loss.js';
+import { linear } from '../../ops/matmul.js';
+import { accumulateClassCounts } from '../../ops/metrics.js';
+import { SGD } from '../../ops/optim.js';
+import { randUniform } from '../../rng.js';
+import { RngStream } from '../../rng-streams.js';
+import { fillBits, Tensor, tidy } from '../../tensor.js';
 
 /** Training points per class, head to tail. */
 export const BLOB_COUNTS = [500, 100, 20];

@@ -1,9 +1,9 @@
 // The training loss of each baseline (Cao et al. 2019): CE, CE+DRW, LDAM, LDAM+DRW. DRW swaps in
 // class-balanced weights from its epoch; LDAM subtracts per-class margins at the label and scales
 // the cosine logits by s = 30 before the cross-entropy.
-import { ldamLogits } from '../ops/ldam.js';
-import { crossEntropy } from '../ops/loss.js';
-import { Tensor } from '../tensor.js';
+import { ldamLogits } from '../../ops/ldam.js';
+import { crossEntropy } from '../../ops/loss.js';
+import { Tensor } from '../../tensor.js';
 import { classBalancedWeights, ldamMargins } from './class-weights.js';
 import type { BaseLoss } from './config.js';
 import { drwBeta } from './schedule.js';

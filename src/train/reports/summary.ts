@@ -3,11 +3,11 @@
 // differences AEGL − stage 1 and AEGL − control with 95 % t-intervals, and McNemar's exact test on
 // the test predictions of each seed's pair. Written as summary.md, summary.json and summary.csv.
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
-import type { EvalMetrics, Selection } from './metrics.js';
-import { SELECTIONS } from './metrics.js';
+import { writeFileAtomic } from '../run-io/atomic-write.js';
+import type { EvalMetrics, Selection } from '../loop/metrics.js';
+import { SELECTIONS } from '../loop/metrics.js';
 import { mcnemarExact, mean, pairedDifference, std, type PairedDifference } from './stats.js';
-import type { RunResult, TestPredictions } from './trainer.js';
+import type { RunResult, TestPredictions } from '../commands/train.js';
 
 export const SUMMARY_METRICS = ['top1', 'head', 'tail', 'many', 'medium', 'few'] as const;
 export type SummaryMetric = (typeof SUMMARY_METRICS)[number];

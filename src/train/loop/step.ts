@@ -1,0 +1,26 @@
+// One training step, the one the trainer, the benchmark and the tests record: the batch's loss
+// (with AEGL's GAE term when the run has AEGL), backward, and the SGD update.
+import { backward } from '../../autograd.js';
+import type { Batch } from '../../data/gpu-dataset.js';
+import type { Module } from '../../nn/module.js';
+import type { SGD } from '../../ops/optim.js';
+import type { Tensor } from '../../tensor.js';
+import type { Aegl } from './aegl.js';
+import type { Objective } from './objective.js';
+
+export interface StepParts {
+  model: Module;
+  objective: Objective;
+  sgd: SGD;
+  aegl?: Aegl | null;
+}
+
+/** Records the step on `batch`, batch k of the epoch (AEGL needs k for its tail positions); returns the loss, inside the caller's tidy. */
+export function trainStep({ model, objective, sgd, aegl }: StepParts, batch: Batch, k: number): Tensor {
+  const { x, y } = batch;
+  const loss = aegl ? aegl.loss(k, model, objective, x, y) : objective.loss(model.forward(x), y);
+  backward(loss);
+  sgd.step();
+  sgd.zeroGrad();
+  return loss;
+}
