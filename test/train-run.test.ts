@@ -1,6 +1,6 @@
 // The training loop end to end on a tiny dataset: the run directory's files, an interrupted run
 // resumed to the same parameters as an uninterrupted one, evaluation, and one-line errors.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,35 @@ describe('aegl-gpu train on a tiny dataset', () => {
     const b = readSafetensors(join(cut.dir, 'last.safetensors')).tensors;
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [name, t] of a) expect(Array.from(b.get(name)!.data as Float32Array), name).toEqual(Array.from(t.data as Float32Array));
+  });
+
+  it('a run killed before its first checkpoint: --resume starts it again in place, --out reuses its directory; both end as an uninterrupted run', async () => {
+    const full = readSafetensors(join(runs, 'full', 'last.safetensors')).tensors;
+    const sameAsFull = (dir: string) => {
+      const got = readSafetensors(join(dir, 'last.safetensors')).tensors;
+      for (const [name, t] of full) expect(Array.from(got.get(name)!.data as Float32Array), `${dir} ${name}`).toEqual(Array.from(t.data as Float32Array));
+    };
+    // What a start killed in its first epoch leaves: config.json and subset.json, nothing else.
+    for (const [name, via] of [['early-resume', 'resume'], ['early-out', 'out']] as const) {
+      const dir = join(runs, name);
+      mkdirSync(dir);
+      for (const f of ['config.json', 'subset.json']) copyFileSync(join(runs, 'full', f), join(dir, f));
+      const r = via === 'resume' ? await train({}, { resume: dir, ...quiet }) : await train(flags, { out: dir, ...quiet });
+      expect(r.interrupted).toBe(false);
+      expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+      sameAsFull(dir);
+    }
+    const foreign = join(runs, 'foreign');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'mine');
+    await expect(train(flags, { out: foreign, ...quiet })).rejects.toThrow(/--out .*foreign is not empty/);
+    expect(readFileSync(join(foreign, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('--resume refuses a flag that conflicts with the run\'s config.json, naming it; AEGL without --init is refused', async () => {
+    await expect(train({ epochs: 5 }, { resume: join(runs, 'full'), ...quiet })).rejects.toThrow(/--resume .*full: --epochs 5 conflicts with the run's 2/);
+    await expect(train({ lr: '0.1' }, { resume: join(runs, 'full'), ...quiet })).rejects.toThrow(/--lr 0.1 conflicts with the run's 0.05/);
+    await expect(train({ ...flags, method: 'aegl' }, { out: join(runs, 'aegl-no-init'), ...quiet })).rejects.toThrow(/--method aegl fine-tunes a stage-1 model: give --init/);
   });
 
   it('bad flags and unreadable checkpoints are one-line UserErrors naming them', async () => {

@@ -3,16 +3,16 @@
 // Methods: stage-1 baselines (ce, ldam-drw); aegl, the AEGL fine-tune of the same seed's stage 1;
 // control, a plain fine-tune of the same checkpoint with AEGL's lr, epochs and optimizer (it
 // isolates the attack from "a few more epochs at a small lr"). Resumable: a finished cell (its
-// result.json) is skipped, a killed one resumes, one killed before its first checkpoint starts
-// again. Shardable: --shard i/n runs every n-th (dataset, ρ, seed) group, so a cell's stage 1
+// result.json) is skipped, a killed one resumes (train starts one killed before its first
+// checkpoint again in place). Shardable: --shard i/n runs every n-th (dataset, ρ, seed) group, so a cell's stage 1
 // and its fine-tunes always run on the same machine.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
 import { BASE_LOSSES, resolveSettings, type BaseLoss, type TrainFlags, type TrainSettings } from '../loop/config.js';
-import { RunDir } from '../run-io/run-dir.js';
+import { RUN_FILES, RunDir } from '../run-io/run-dir.js';
 import { summarize, writeSummary, type FinishedRun } from '../reports/summary.js';
-import { PREDICTIONS_FILE, RESULT_FILE, train, type RunResult, type TestPredictions, type TrainOptions } from './train.js';
+import { train, type RunResult, type TestPredictions, type TrainOptions } from './train.js';
 
 export const SWEEP_METHODS = ['ce', 'ldam-drw', 'aegl', 'control'] as const;
 type SweepMethod = (typeof SWEEP_METHODS)[number];
@@ -121,23 +121,22 @@ function checkSameSettings(dir: string, want: TrainSettings): void {
   }
 }
 
-/** Runs one cell to completion (skipping, resuming or restarting it as its directory says); false when stopped. */
+/** Runs one cell to completion (skipping or resuming it as its directory says); false when stopped. */
 async function runCell(dir: string, flags: TrainFlags, o: TrainOptions): Promise<boolean> {
-  if (existsSync(join(dir, RESULT_FILE))) return true;
-  const started = existsSync(join(dir, 'config.json'));
-  if (started) checkSameSettings(dir, resolveSettings(flags));
-  if (started && existsSync(join(dir, 'resume.safetensors'))) return !(await train({}, { ...o, resume: dir })).interrupted;
-  // Nothing to resume from (killed during setup or its first epoch): start the cell again.
-  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  if (existsSync(join(dir, RUN_FILES.result))) return true;
+  if (existsSync(join(dir, 'config.json'))) {
+    checkSameSettings(dir, resolveSettings(flags));
+    return !(await train({}, { ...o, resume: dir })).interrupted;
+  }
   return !(await train(flags, { ...o, out: dir })).interrupted;
 }
 
 function finishedRuns(cells: readonly Cell[]): FinishedRun[] {
   return cells.flatMap((c) => {
-    if (!existsSync(join(c.dir, RESULT_FILE))) return [];
+    if (!existsSync(join(c.dir, RUN_FILES.result))) return [];
     const dir = RunDir.open(c.dir, { resume: true });
-    const result = dir.readJson<RunResult>(RESULT_FILE)!;
-    const predictions = dir.readJson<TestPredictions>(PREDICTIONS_FILE) ?? {};
+    const result = dir.readJson<RunResult>(RUN_FILES.result)!;
+    const predictions = dir.readJson<TestPredictions>(RUN_FILES.predictions) ?? {};
     return [{ dataset: c.dataset, imbalance: c.imbalance, seed: c.seed, method: c.method, result, predictions }];
   });
 }
@@ -150,7 +149,7 @@ export async function runSweep(f: SweepFlags, o: TrainOptions & { out: string })
   const mine = plan.cells.filter((c) => c.group % shard.count === shard.index - 1);
   log(`aegl-gpu sweep: ${plan.cells.length} cells in ${o.out}${shard.count > 1 ? `; shard ${shard.index}/${shard.count} runs ${mine.length}` : ''}`);
   for (const [i, c] of mine.entries()) {
-    const state = existsSync(join(c.dir, RESULT_FILE)) ? 'done, skipped' : existsSync(join(c.dir, 'resume.safetensors')) ? 'resuming' : 'starting';
+    const state = existsSync(join(c.dir, RUN_FILES.result)) ? 'done, skipped' : existsSync(join(c.dir, RUN_FILES.resume)) ? 'resuming' : 'starting';
     log(`== [${i + 1}/${mine.length}] ${c.dataset} ρ=${c.imbalance} seed ${c.seed}: ${c.method} (${state}) ==`);
     if (!(await runCell(c.dir, plan.flagsOf(c), o))) {
       log(`stopped: run the same command again to continue`);

@@ -1,6 +1,8 @@
 // `aegl-gpu train`: the epoch loop around a Session: one tidy and one submit per step, validation
 // and test predictions read once per epoch, checkpoints written atomically, Ctrl-C honoured
 // between steps, --resume exact.
+import { existsSync } from 'node:fs';
+import { UserError } from '../../errors.js';
 import { initEngine } from '../../gpu/engine.js';
 import { pendingShapes, tunePending, tuningEnabled } from '../../gpu/tuner.js';
 import { fillBits } from '../../tensor.js';
@@ -12,7 +14,7 @@ import { prepareData } from '../loop/training-data.js';
 import { Progress } from '../reports/progress.js';
 import { writeReport } from '../reports/report.js';
 import { loadCheckpoint, saveCheckpoint } from '../run-io/checkpoint.js';
-import { RunDir } from '../run-io/run-dir.js';
+import { RUN_FILES, RunDir } from '../run-io/run-dir.js';
 
 export interface TrainOptions {
   /** A new run directory (refused when not empty). */
@@ -59,10 +61,6 @@ export interface RunResult {
 /** predictions.json: the test labels, and for each selection its epoch and the predicted class of every test image. */
 export type TestPredictions = { labels?: number[] } & Partial<Record<Selection, { epoch: number; test: number[] }>>;
 
-const RESUME_FILE = 'resume.safetensors';
-const SUBSET_FILE = 'subset.json';
-export const RESULT_FILE = 'result.json';
-export const PREDICTIONS_FILE = 'predictions.json';
 
 /** Default run directory: runs/<dataset>-<method>-<imbalance>-s<seed>-<time>. */
 export function defaultRunDir(s: TrainSettings): string {
@@ -70,14 +68,33 @@ export function defaultRunDir(s: TrainSettings): string {
   return `runs/${s.dataset}-${s.method}-${s.imbalance}-s${s.seed}-${stamp}`;
 }
 
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** --resume continues a run as its config.json says: a flag that would change a setting is refused, naming it. */
+function checkResumeFlags(path: string, settings: TrainSettings, flags: TrainFlags): void {
+  for (const [key, value] of Object.entries(flags)) {
+    if (value === undefined) continue;
+    const asked = resolveSettings({ ...(settings as unknown as TrainFlags), [key]: value })[key as keyof TrainSettings];
+    if (asked !== settings[key as keyof TrainSettings]) {
+      throw new UserError(`--resume ${path}: --${kebab(key)} ${String(value)} conflicts with the run's ${JSON.stringify(settings[key as keyof TrainSettings])} (config.json); drop the flag, or start a new run with --out`);
+    }
+  }
+}
+
 export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOutcome> {
   const log = o.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const resuming = o.resume !== undefined;
   let settings: TrainSettings = resuming ? (RunDir.open(o.resume!, { resume: true }).readConfig().settings as unknown as TrainSettings) : resolveSettings(flags);
+  if (resuming) checkResumeFlags(o.resume!, settings, flags);
+  else if (settings.method === 'aegl' && !settings.init) {
+    throw new UserError('--method aegl fine-tunes a stage-1 model: give --init <checkpoint> (e.g. runs/<a ce run>/best.safetensors from `aegl-gpu train`), or let `aegl-gpu run` train both stages');
+  }
   const dir = RunDir.open(o.resume ?? o.out ?? defaultRunDir(settings), { resume: resuming });
+  // A run killed before its first checkpoint starts again in place, from its config.json.
+  const checkpointed = resuming && dir.hasCheckpoint;
   const e = await initEngine({ adapter: o.adapter });
-  const subsetIn = resuming ? dir.file(SUBSET_FILE) : settings.subset;
-  const data = prepareData(settings, subsetIn, resuming ? undefined : dir.file(SUBSET_FILE));
+  const subsetIn = resuming && existsSync(dir.file(RUN_FILES.subset)) ? dir.file(RUN_FILES.subset) : settings.subset;
+  const data = prepareData(settings, subsetIn, dir.file(RUN_FILES.subset));
   settings = withTailFrom(settings, data.classes);
   const adapter = `${e.gpu.summary.backend}:${e.gpu.summary.name} (${e.gpu.summary.description})`;
   if (!resuming) dir.writeConfig(settings as unknown as Record<string, unknown>, { seed: settings.seed, adapter });
@@ -96,18 +113,24 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
   let startStep = 0;
   let tracker = new BestLast();
   let predictions: TestPredictions = {};
-  const resumePath = dir.file(RESUME_FILE);
-  if (resuming) {
+  const resumePath = dir.file(RUN_FILES.resume);
+  if (checkpointed) {
     const { metadata, rest } = loadCheckpoint(resumePath, model);
     startEpoch = Number(metadata.epoch);
     startStep = Number(metadata.step);
     session.restoreState(resumePath, rest);
     tracker = BestLast.fromRecords(dir.resumeMetrics<EpochRecord>(startEpoch));
-    predictions = dir.readJson<TestPredictions>(PREDICTIONS_FILE) ?? {};
+    predictions = dir.readJson<TestPredictions>(RUN_FILES.predictions) ?? {};
     log(`resuming at epoch ${startEpoch + 1}, step ${startStep}`);
-  } else if (settings.init) {
-    loadCheckpoint(settings.init, model);
-    log(`initialised from ${settings.init} (fresh optimizer)`);
+  } else {
+    if (resuming) {
+      dir.resumeMetrics(0);
+      log('no checkpoint yet: starting the run again from epoch 1, in place');
+    }
+    if (settings.init) {
+      loadCheckpoint(settings.init, model);
+      log(`initialised from ${settings.init} (fresh optimizer)`);
+    }
   }
 
   const onSigint = () => {
@@ -172,7 +195,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
       // resumes from the previous epoch and redoes this one.
       for (const sel of SELECTIONS) if (held[sel]) predictions[sel] = { epoch: epoch + 1, test: Array.from(predicted) };
       predictions.labels ??= Array.from(data.test.hostLabels);
-      dir.writeJson(PREDICTIONS_FILE, predictions, { compact: true });
+      dir.writeJson(RUN_FILES.predictions, predictions, { compact: true });
       if (held[tracker.bestSelection]) await saveCheckpoint(dir.checkpoint('best'), model);
       await saveCheckpoint(dir.checkpoint('last'), model);
       dir.appendMetrics(record);
@@ -205,7 +228,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
   if (interrupted) log(`interrupted: continue with \`aegl-gpu train --resume ${dir.path}\``);
   else {
     const selections = Object.fromEntries(SELECTIONS.map((sel) => [sel, tracker.get(sel) ?? undefined]));
-    dir.writeJson(RESULT_FILE, { bestSelection: tracker.bestSelection, trainCounts: data.trainCounts, valCounts: data.valCounts, classNames: data.dataset.classes, selections } satisfies RunResult);
+    dir.writeJson(RUN_FILES.result, { bestSelection: tracker.bestSelection, trainCounts: data.trainCounts, valCounts: data.valCounts, classNames: data.dataset.classes, selections } satisfies RunResult);
   }
   return { dir: dir.path, settings, trainCounts: data.trainCounts, best: summary(tracker.best), bestSelection: tracker.bestSelection, last: summary(tracker.last), classNames: data.dataset.classes, interrupted };
 }

@@ -9,6 +9,16 @@ import { writeFileAtomic } from './atomic-write.js';
 
 const CONFIG = 'config.json';
 const METRICS = 'metrics.jsonl';
+/** The files of a run directory that other modules name. */
+export const RUN_FILES = {
+  resume: 'resume.safetensors',
+  subset: 'subset.json',
+  predictions: 'predictions.json',
+  /** Written when the run completes: its presence marks a finished run. */
+  result: 'result.json',
+} as const;
+/** What a run writes before its first resume checkpoint: a directory holding only these is a killed start. */
+const BEFORE_FIRST_CHECKPOINT = new Set([CONFIG, METRICS, RUN_FILES.subset, RUN_FILES.predictions, 'best.safetensors', 'last.safetensors']);
 /** Temp files of writeFileAtomic: `.<name>.<pid>.<time>.tmp`, left behind only by a killed writer. */
 const STALE_TEMP = /^\..+\.\d+\.[0-9a-z]+\.tmp$/;
 
@@ -28,8 +38,9 @@ export class RunDir {
   private constructor(readonly path: string) {}
 
   /**
-   * Opens `path` for a new run (created if missing; refused when it holds anything) or, with
-   * resume, an existing run directory (refused when it has no config.json).
+   * Opens `path` for a new run (created if missing; refused when it holds anything but what a run
+   * killed before its first checkpoint wrote, which is cleared) or, with resume, an existing run
+   * directory (refused when it has no config.json).
    */
   static open(path: string, { resume = false } = {}): RunDir {
     const dir = resolve(path);
@@ -40,8 +51,12 @@ export class RunDir {
       for (const f of readdirSync(dir)) if (STALE_TEMP.test(f)) rmSync(join(dir, f), { force: true });
       return new RunDir(dir);
     }
-    if (exists && readdirSync(dir).length > 0) {
-      throw new UserError(`--out ${path} is not empty; choose another directory or continue that run with --resume ${path}`);
+    const entries = exists ? readdirSync(dir) : [];
+    if (entries.length > 0) {
+      if (!entries.every((f) => BEFORE_FIRST_CHECKPOINT.has(f) || STALE_TEMP.test(f))) {
+        throw new UserError(`--out ${path} is not empty; choose another directory or continue that run with --resume ${path}`);
+      }
+      for (const f of entries) rmSync(join(dir, f), { force: true });
     }
     mkdirSync(dir, { recursive: true });
     return new RunDir(dir);
@@ -57,6 +72,11 @@ export class RunDir {
 
   get metricsPath(): string {
     return this.file(METRICS);
+  }
+
+  /** True once the run has written a resume checkpoint (at the end of its first epoch, or on a stop). */
+  get hasCheckpoint(): boolean {
+    return existsSync(this.file(RUN_FILES.resume));
   }
 
   get reportPath(): string {
