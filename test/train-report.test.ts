@@ -110,12 +110,12 @@ describe('report', () => {
 
   it('renders the k ablation as a table and a two-axis plot', () => {
     const { markdown: md, plots: p } = renderAblation([
-      { k: 3, epoch: 2, top1: 85.9, tail: 71.2, gae: 420 },
-      { k: 1, epoch: 1, top1: 85.5, tail: 70.1, gae: 150 },
-      { k: 5, epoch: 3, top1: 85.7, tail: null, gae: 610 },
+      { k: 3, selection: 'val-selected', epoch: 2, top1: 85.9, tail: 71.2, gae: 420 },
+      { k: 1, selection: 'val-selected', epoch: 1, top1: 85.5, tail: 70.1, gae: 150 },
+      { k: 5, selection: 'val-selected', epoch: 3, top1: 85.7, tail: null, gae: 610 },
     ]);
     expect(md.split('\n').filter((l) => /^\| \d/.test(l)).map((l) => l.split(' | ')[0])).toEqual(['| 1', '| 3', '| 5']);
-    expect(md).toContain('| 5 | 3 | 85.70 | — | 610 |');
+    expect(md).toContain('| 5 | 3 (val-selected) | 85.70 | — | 610 |');
     const svg = p[PLOT_FILES.ablation];
     expect(svg).toContain('GAE count');
     expect(svg.match(/<path /g)).toHaveLength(3);

@@ -20,7 +20,7 @@ export async function runAblation(flags: TrainFlags & { stepsList: string }, o: 
     const r = await train({ ...rest, method: 'aegl', steps: k }, { ...o, out: join(o.out, `k${k}`) });
     if (r.interrupted) return;
     const records = RunDir.open(r.dir, { resume: true }).readMetrics<EpochRecord>();
-    rows.push({ k, epoch: r.best.epoch, top1: r.best.top1, tail: r.best.tail, gae: records.reduce((n, rec) => n + (rec.gae?.total ?? 0), 0) });
+    rows.push({ k, selection: r.bestSelection, epoch: r.best.epoch, top1: r.best.top1, tail: r.best.tail, gae: records.reduce((n, rec) => n + (rec.gae?.total ?? 0), 0) });
     writeAblation(o.out, rows);
   }
 }

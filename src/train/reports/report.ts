@@ -4,7 +4,7 @@
 // training curves, GAE counts; and the k-step ablation table and plot.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../run-io/atomic-write.js';
-import { BestLast, FEW_SHOT_BELOW, MANY_SHOT_ABOVE, type EpochRecord, type EvalMetrics } from '../loop/metrics.js';
+import { BestLast, FEW_SHOT_BELOW, MANY_SHOT_ABOVE, type EpochRecord, type EvalMetrics, type Selection } from '../loop/metrics.js';
 import { groupedBarChart, lineChart } from './plots.js';
 
 /** Test accuracy of another model, shown beside this run's (e.g. the stage-1 CE model): the epoch and its metrics. */
@@ -162,7 +162,8 @@ export function writeReport(dir: string, input: ReportInput): string[] {
 /** One point of the k-step ablation: NS = k PGD steps, from the same stage-1 checkpoint. */
 export interface AblationRow {
   k: number;
-  /** The fine-tune's best epoch (highest test top-1) and its top-1 and tail accuracy. */
+  /** The fine-tune's chosen epoch (best validation top-1 with a split, else best test top-1) and its test top-1 and tail accuracy. */
+  selection: Selection;
   epoch: number;
   top1: number;
   tail: number | null;
@@ -176,9 +177,9 @@ export function renderAblation(rows: AblationRow[], title = 'AEGL: PGD steps k')
   const markdown = [
     `# ${title}`,
     '',
-    table(['k', 'best epoch', 'test top-1 (%)', 'tail accuracy (%)', 'GAEs, all epochs'], sorted.map((r) => [r.k, r.epoch, pct(r.top1), pct(r.tail), r.gae])),
+    table(['k', 'epoch', 'test top-1 (%)', 'tail accuracy (%)', 'GAEs, all epochs'], sorted.map((r) => [r.k, `${r.epoch} (${r.selection})`, pct(r.top1), pct(r.tail), r.gae])),
     '',
-    'Accuracy at each fine-tune\'s best epoch (highest test top-1), as the literature reports it.',
+    'Test accuracy at each fine-tune\'s chosen epoch: val-selected = best validation top-1 (with --val-per-class); test-selected = best test top-1, as the literature reports it.',
     '',
     `![ablation](${PLOT_FILES.ablation})`,
     '',
