@@ -29,6 +29,11 @@ describe('aegl-gpu train on a tiny dataset', () => {
     expect(lines.map((l) => l.epoch)).toEqual([1, 2]);
     expect(lines[1].test.total).toBe(60);
     expect(JSON.parse(readFileSync(join(r.dir, 'subset.json'), 'utf8')).counts).toEqual(r.trainCounts);
+    const csv = readFileSync(join(r.dir, 'metrics.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    expect(csv[0].slice(0, 7)).toEqual(['epoch', 'lr', 'train_loss', 'seconds', 'images_per_second', 'test_top1', 'test_head']);
+    expect(csv[0]).toContain('test_class9');
+    expect(csv.slice(1).map((row) => Number(row[0]))).toEqual([1, 2]);
+    expect(Number(csv[2][csv[0].indexOf('test_top1')])).toBeCloseTo(lines[1].test.top1, 10);
     const ckpt = readSafetensors(join(r.dir, 'last.safetensors'));
     expect(ckpt.tensors.get('conv1.weight')?.shape).toEqual([32, 1, 3, 3]);
     expect(ckpt.tensors.get('bn1.num_batches_tracked')?.dtype).toBe('I64');

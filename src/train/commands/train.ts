@@ -11,6 +11,7 @@ import { countsOf, predict } from '../loop/evaluate.js';
 import { BestLast, computeMetrics, SELECTIONS, type EpochRecord, type EvalMetrics, type Labelled, type Selection } from '../loop/metrics.js';
 import { Session } from '../loop/session.js';
 import { prepareData } from '../loop/training-data.js';
+import { metricsCsv } from '../reports/metrics-csv.js';
 import { Progress } from '../reports/progress.js';
 import { writeReport } from '../reports/report.js';
 import { loadCheckpoint, saveCheckpoint } from '../run-io/checkpoint.js';
@@ -199,6 +200,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
       if (held[tracker.bestSelection]) await saveCheckpoint(dir.checkpoint('best'), model);
       await saveCheckpoint(dir.checkpoint('last'), model);
       dir.appendMetrics(record);
+      dir.writeText(RUN_FILES.metricsCsv, metricsCsv(dir.readMetrics<EpochRecord>()));
       await saveResume(epoch + 1, 0);
       const valNote = val ? `val ${val.top1.toFixed(2)}%, ` : '';
       progress.endEpoch({ loss: trainLoss, top1: metrics.top1, lr: record.lr, images, note: valNote + (gae ? `GAE ${gae.total}` : `tail ${metrics.tail?.toFixed(1) ?? '—'}%`) });

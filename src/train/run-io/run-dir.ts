@@ -9,16 +9,19 @@ import { writeFileAtomic } from './atomic-write.js';
 
 const CONFIG = 'config.json';
 const METRICS = 'metrics.jsonl';
+
 /** The files of a run directory that other modules name. */
 export const RUN_FILES = {
   resume: 'resume.safetensors',
+  /** metrics.jsonl flattened, one row per epoch. */
+  metricsCsv: 'metrics.csv',
   subset: 'subset.json',
   predictions: 'predictions.json',
   /** Written when the run completes: its presence marks a finished run. */
   result: 'result.json',
 } as const;
 /** What a run writes before its first resume checkpoint: a directory holding only these is a killed start. */
-const BEFORE_FIRST_CHECKPOINT = new Set([CONFIG, METRICS, RUN_FILES.subset, RUN_FILES.predictions, 'best.safetensors', 'last.safetensors']);
+const BEFORE_FIRST_CHECKPOINT = new Set([CONFIG, METRICS, RUN_FILES.metricsCsv, RUN_FILES.subset, RUN_FILES.predictions, 'best.safetensors', 'last.safetensors']);
 /** Temp files of writeFileAtomic: `.<name>.<pid>.<time>.tmp`, left behind only by a killed writer. */
 const STALE_TEMP = /^\..+\.\d+\.[0-9a-z]+\.tmp$/;
 
@@ -87,9 +90,14 @@ export class RunDir {
     return this.file(`${which}.safetensors`);
   }
 
+  /** Writes a text file of the run atomically. */
+  writeText(name: string, text: string): void {
+    writeFileAtomic(this.file(name), text);
+  }
+
   /** Writes a JSON file atomically (pretty-printed unless `compact`, newline-terminated). */
   writeJson(name: string, value: unknown, { compact = false } = {}): void {
-    writeFileAtomic(this.file(name), `${JSON.stringify(value, null, compact ? undefined : 2)}\n`);
+    this.writeText(name, `${JSON.stringify(value, null, compact ? undefined : 2)}\n`);
   }
 
   /** A JSON file of the run directory; null when it is not there. */
