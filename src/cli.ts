@@ -170,7 +170,7 @@ trainingOptions(
   action(async (opts: TrainFlags & { out: string; stage1Epochs?: string; aeglEpochs?: string }) => {
     const { runPipeline } = await import('./train/commands/run.js');
     const { out, ...flags } = opts;
-    await runPipeline(flags, { out, adapter: adapterFlag() });
+    return runPipeline(flags, { out, adapter: adapterFlag() });
   }),
 );
 
@@ -185,7 +185,7 @@ trainingOptions(
   action(async (opts: TrainFlags & { out: string; steps: string }) => {
     const { runAblation } = await import('./train/commands/ablate.js');
     const { out, steps, ...flags } = opts;
-    await runAblation({ ...flags, stepsList: steps }, { out, adapter: adapterFlag() });
+    return runAblation({ ...flags, stepsList: steps }, { out, adapter: adapterFlag() });
   }),
 );
 

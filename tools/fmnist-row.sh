@@ -35,4 +35,12 @@ LR=$(node -e '
 echo "chosen on validation: lr $LR" | tee runs/fmnist-lr/chosen.txt
 # C: the row: four ρ × three seeds × CE, AEGL, control.
 $CLI sweep --dataset fmnist --imbalance 0.01,0.02,0.05,0.1 --seeds 0,1,2 --methods ce,aegl,control --aegl-lr $LR --aegl-epochs 3 --val-per-class $V --out $ROOT
+# D: what to commit: the summaries, and each finished group's cells without checkpoints.
 cp $ROOT/summary.md $ROOT/summary.json $ROOT/summary.csv $DOCS/
+for group in $ROOT/fmnist-*/s*; do
+  [ -f $group/ce/result.json ] && [ -f $group/aegl/result.json ] && [ -f $group/control/result.json ] || continue
+  for cell in $group/ce $group/aegl $group/control; do
+    dest=$DOCS/cells/${cell#$ROOT/}
+    mkdir -p $dest && cp $cell/config.json $cell/metrics.jsonl $cell/result.json $cell/predictions.json $dest/
+  done
+done

@@ -12,7 +12,7 @@ import { UserError } from '../../errors.js';
 import { BASE_LOSSES, resolveSettings, type BaseLoss, type TrainFlags, type TrainSettings } from '../loop/config.js';
 import { RUN_FILES, RunDir } from '../run-io/run-dir.js';
 import { summarize, writeSummary, type FinishedRun } from '../reports/summary.js';
-import { train, type RunResult, type TestPredictions, type TrainOptions } from './train.js';
+import { trainOrContinue, type RunResult, type TestPredictions, type TrainOptions } from './train.js';
 
 export const SWEEP_METHODS = ['ce', 'ldam-drw', 'aegl', 'control'] as const;
 type SweepMethod = (typeof SWEEP_METHODS)[number];
@@ -109,26 +109,9 @@ export function planSweep(f: SweepFlags, root: string): SweepPlan {
   return { cells, flagsOf, stage1 };
 }
 
-/** Settings a finished or killed cell must share with this command to be continued. */
-const MUST_MATCH: (keyof TrainSettings)[] = ['dataset', 'imbalance', 'method', 'baseLoss', 'seed', 'epochs', 'lr', 'schedule', 'valPerClass', 'subsetSeed', 'subsetRng', 'model', 'steps', 'eps', 'protocol'];
-
-function checkSameSettings(dir: string, want: TrainSettings): void {
-  const have = RunDir.open(dir, { resume: true }).readConfig().settings as Partial<TrainSettings>;
-  for (const k of MUST_MATCH) {
-    if (have[k] !== undefined && have[k] !== want[k]) {
-      throw new UserError(`${dir} was run with ${k} = ${JSON.stringify(have[k])}, this sweep asks for ${JSON.stringify(want[k])}: use another --out, or the flags it was started with`);
-    }
-  }
-}
-
-/** Runs one cell to completion (skipping or resuming it as its directory says); false when stopped. */
+/** Runs one cell to completion (a finished one is skipped unread); false when stopped. */
 async function runCell(dir: string, flags: TrainFlags, o: TrainOptions): Promise<boolean> {
-  if (existsSync(join(dir, RUN_FILES.result))) return true;
-  if (existsSync(join(dir, 'config.json'))) {
-    checkSameSettings(dir, resolveSettings(flags));
-    return !(await train({}, { ...o, resume: dir })).interrupted;
-  }
-  return !(await train(flags, { ...o, out: dir })).interrupted;
+  return existsSync(join(dir, RUN_FILES.result)) || !(await trainOrContinue(dir, flags, o)).interrupted;
 }
 
 function finishedRuns(cells: readonly Cell[]): FinishedRun[] {

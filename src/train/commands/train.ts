@@ -2,6 +2,7 @@
 // and test predictions read once per epoch, checkpoints written atomically, Ctrl-C honoured
 // between steps, --resume exact.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { UserError } from '../../errors.js';
 import { initEngine } from '../../gpu/engine.js';
 import { pendingShapes, tunePending, tuningEnabled } from '../../gpu/tuner.js';
@@ -80,6 +81,15 @@ function checkResumeFlags(path: string, settings: TrainSettings, flags: TrainFla
       throw new UserError(`--resume ${path}: --${kebab(key)} ${String(value)} conflicts with the run's ${JSON.stringify(settings[key as keyof TrainSettings])} (config.json); drop the flag, or start a new run with --out`);
     }
   }
+}
+
+/**
+ * The run in `dir`, continued when it was started (with the same flags: a conflicting one is
+ * refused; a finished run just reports again) and started otherwise: how run, ablate and sweep
+ * make each of their runs resumable.
+ */
+export function trainOrContinue(dir: string, flags: TrainFlags, o: TrainOptions): Promise<TrainOutcome> {
+  return existsSync(join(dir, 'config.json')) ? train(flags, { ...o, resume: dir }) : train(flags, { ...o, out: dir });
 }
 
 export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOutcome> {
