@@ -19,7 +19,7 @@ import { loadCheckpoint, saveCheckpoint } from '../run-io/checkpoint.js';
 import { RUN_FILES, RunDir } from '../run-io/run-dir.js';
 
 export interface TrainOptions {
-  /** A new run directory (refused when not empty). */
+  /** A new run directory (refused when it holds anything but what a run killed before its first checkpoint wrote). */
   out?: string;
   /** An existing run directory to continue. */
   resume?: string;
@@ -63,7 +63,6 @@ export interface RunResult {
 /** predictions.json: the test labels, and for each selection its epoch and the predicted class of every test image. */
 export type TestPredictions = { labels?: number[] } & Partial<Record<Selection, { epoch: number; test: number[] }>>;
 
-
 /** Default run directory: runs/<dataset>-<method>-<imbalance>-s<seed>-<time>. */
 export function defaultRunDir(s: TrainSettings): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
@@ -89,7 +88,7 @@ function checkResumeFlags(path: string, settings: TrainSettings, flags: TrainFla
  * make each of their runs resumable.
  */
 export function trainOrContinue(dir: string, flags: TrainFlags, o: TrainOptions): Promise<TrainOutcome> {
-  return existsSync(join(dir, 'config.json')) ? train(flags, { ...o, resume: dir }) : train(flags, { ...o, out: dir });
+  return existsSync(join(dir, RUN_FILES.config)) ? train(flags, { ...o, resume: dir }) : train(flags, { ...o, out: dir });
 }
 
 export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOutcome> {

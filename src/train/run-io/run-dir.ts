@@ -12,6 +12,7 @@ const METRICS = 'metrics.jsonl';
 
 /** The files of a run directory that other modules name. */
 export const RUN_FILES = {
+  config: CONFIG,
   resume: 'resume.safetensors',
   /** metrics.jsonl flattened, one row per epoch. */
   metricsCsv: 'metrics.csv',
