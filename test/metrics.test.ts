@@ -27,6 +27,19 @@ describe('metrics match a CPU recount', () => {
     });
   }
 
+  it('argmax into a split-wide buffer at an offset writes only its rows (how predict() gathers a split)', async () => {
+    const [c, seed] = [10, freshSeed()];
+    const out = Tensor.from(new Uint32Array(300).fill(99), [300], 'u32');
+    const want = new Array(300).fill(99);
+    for (const [offset, n] of [[0, 128], [128, 77], [256, 1]]) {
+      const x = tiedLogits(n, c, seed + offset);
+      argmax(Tensor.from(x, [n, c]), { out, offset });
+      want.splice(offset, n, ...cpuArgmax(x, n, c));
+    }
+    expect(Array.from(await out.read())).toEqual(want);
+    expect(() => argmax(Tensor.from(new Float32Array(20), [2, 10]), { out, offset: 299 })).toThrow(/do not fit/);
+  });
+
   it('accumulateClassCounts adds per-class correct and total counts over several batches', async () => {
     const [c, seed] = [10, freshSeed()];
     const counts = Tensor.zeros([2 * c], 'u32');
