@@ -6,11 +6,20 @@ import { closeEngine, initEngine } from './gpu/engine.js';
 import { describeEngine } from './gpu/info.js';
 import { UserError } from './errors.js';
 import type { TrainFlags } from './train/loop/config.js';
+import { packageVersion } from './train/run-io/run-dir.js';
+
+/** Every user mistake ends the same way: one line "aegl-gpu: …" on stderr, exit status 2. */
+const USAGE_EXIT = 2;
 
 const program = new Command()
   .name('aegl-gpu')
   .description('WebGPU training engine for long-tailed image classification with AEGL')
-  .option('--adapter <spec>', 'WebGPU adapter: a backend (vulkan, opengles), part of its name, or backend:name (env AEGL_ADAPTER)');
+  .version(packageVersion(), '-V, --version', 'print the version')
+  .option('--adapter <spec>', 'WebGPU adapter: a backend (vulkan, opengles), part of its name, or backend:name (env AEGL_ADAPTER)')
+  // Set before the commands are added, so each of them inherits it: commander's own usage errors
+  // (an unknown flag, a missing value) read like the commands' errors and exit alike.
+  .configureOutput({ outputError: (message, write) => write(`aegl-gpu: ${message.replace(/^error: /, '').trimEnd()} (see --help)\n`) })
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : USAGE_EXIT));
 
 /** Runs a command body (which may return an exit status), turns user mistakes into one-line errors, and always releases the GPU. */
 function action<A extends unknown[]>(body: (...args: A) => Promise<void | number>): (...args: A) => Promise<void> {
@@ -21,7 +30,7 @@ function action<A extends unknown[]>(body: (...args: A) => Promise<void | number
     } catch (e) {
       if (e instanceof UserError || e instanceof GpuUnavailableError) {
         process.stderr.write(`aegl-gpu: ${e.message}\n`);
-        code = 2;
+        code = USAGE_EXIT;
       } else {
         process.stderr.write(`aegl-gpu: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
         code = 1;

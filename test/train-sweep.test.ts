@@ -1,35 +1,20 @@
 // `aegl-gpu sweep` end to end on a tiny dataset, as a user runs it: the CLI in a child process,
 // killed with SIGKILL in the middle of the grid, then the same command again, which skips the
 // finished cells, continues the killed one and writes the three summary files.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planSweep } from '../src/train/commands/sweep.js';
+import { runCli, whenExists } from './helpers/cli.js';
 import { writeTinyFashion } from './helpers/tiny-dataset.js';
 
-const root = join(import.meta.dirname, '..');
-const viteNode = join(root, 'node_modules', '.bin', 'vite-node');
 const data = writeTinyFashion();
 const out = join(mkdtempSync(join(tmpdir(), 'aegl-sweep-')), 'grid');
 const args = ['sweep', '--dataset', 'fmnist', '--data-dir', data, '--imbalance', '0.25', '--seeds', '0,1', '--stage1-epochs', '1', '--aegl-epochs', '1', '--val-per-class', '2', '--batch-size', '16', '--out', out];
 
-/** Runs the CLI; with killWhen, SIGKILLs it as soon as that file exists. Resolves with its output and exit code. */
-function sweep(killWhen?: string): Promise<{ output: string; code: number | null; signal: string | null }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(viteNode, [join(root, 'src', 'cli.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    proc.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    proc.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const poll = killWhen ? setInterval(() => existsSync(killWhen) && proc.kill('SIGKILL'), 20) : undefined;
-    proc.on('error', reject);
-    proc.on('exit', (code, signal) => {
-      clearInterval(poll);
-      resolve({ output, code, signal });
-    });
-  });
-}
+/** Runs the sweep; with killWhen, SIGKILLs it as soon as that file exists. */
+const sweep = (killWhen?: string) => runCli(args, { killWhen: killWhen ? whenExists(killWhen) : undefined });
 
 describe('aegl-gpu sweep', () => {
   it('plans the grid per (dataset, ρ, seed) group: stage 1, AEGL and the control from the same checkpoint with the same fine-tune', () => {

@@ -2,6 +2,7 @@
 // Adapter choice: an explicit spec (flag), else $AEGL_ADAPTER, else Dawn's default (Vulkan).
 // A spec is a backend ("vulkan", "opengles"), a substring of the adapter's name, or "backend:name".
 import { create, globals } from 'webgpu';
+import { withNativeStderrFiltered } from './native-stderr.js';
 
 Object.assign(globalThis, globals);
 
@@ -61,7 +62,7 @@ async function probe(backend: string): Promise<Candidate | null> {
   } catch {
     return null;
   }
-  const adapter = await gpu.requestAdapter({ featureLevel, powerPreference: 'high-performance' });
+  const adapter = await withNativeStderrFiltered(() => gpu.requestAdapter({ featureLevel, powerPreference: 'high-performance' }));
   return adapter ? { gpu, adapter, summary: summarize(adapter, backend, featureLevel) } : null;
 }
 
