@@ -15,7 +15,8 @@ import { prepareData } from '../loop/training-data.js';
 import { metricsCsv } from '../reports/metrics-csv.js';
 import { Progress } from '../reports/progress.js';
 import { writeReport } from '../reports/report.js';
-import { loadCheckpoint, saveCheckpoint } from '../run-io/checkpoint.js';
+import { loadCheckpoint, loadWeights, saveCheckpoint } from '../run-io/checkpoint.js';
+import { cardToMetadata } from '../run-io/model-card.js';
 import { RUN_FILES, RunDir } from '../run-io/run-dir.js';
 
 export interface TrainOptions {
@@ -111,6 +112,18 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
 
   const session = new Session(settings, data);
   const { model, sgd, aegl } = session;
+  // What eval and predict need to use a checkpoint as it was trained, in each one's metadata.
+  const card = cardToMetadata({
+    dataset: settings.dataset,
+    classes: data.dataset.classes,
+    channels: data.dataset.channels,
+    height: data.dataset.height,
+    width: data.dataset.width,
+    normalize: data.normalize,
+    model: settings.model,
+    head: session.objective.normedHead ? 'normed' : 'linear',
+  });
+  const saveModel = (path: string) => saveCheckpoint(path, model, [], card);
   log(`aegl-gpu train: ${settings.dataset} ρ=${settings.imbalance} (${settings.profile}), ${settings.model}, method ${settings.method}${aegl ? ` on ${settings.baseLoss}` : ''}, seed ${settings.seed}`);
   log(`adapter: ${adapter}`);
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -138,7 +151,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
       log('no checkpoint yet: starting the run again from epoch 1, in place');
     }
     if (settings.init) {
-      loadCheckpoint(settings.init, model);
+      loadWeights(settings.init, model);
       log(`initialised from ${settings.init} (fresh optimizer)`);
     }
   }
@@ -153,7 +166,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
   o.signal?.addEventListener('abort', onAbort);
   if (o.signal?.aborted) onAbort();
   const saveResume = async (epoch: number, step: number) =>
-    saveCheckpoint(resumePath, model, await session.resumeState(), { epoch: String(epoch), step: String(step), format: 'aegl-gpu resume v1' });
+    saveCheckpoint(resumePath, model, await session.resumeState(), { ...card, epoch: String(epoch), step: String(step), format: 'aegl-gpu resume v1' });
 
   const steps = data.train.numBatches(settings.batchSize);
   const progress = new Progress({ epochs: settings.epochs, stepsPerEpoch: steps, batchSize: settings.batchSize, startEpoch });
@@ -181,7 +194,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
         progress.step(k + 1);
         o.onStep?.(epoch, k);
         if (session.stopping && k + 1 < steps) {
-          await saveCheckpoint(dir.checkpoint('last'), model);
+          await saveModel(dir.checkpoint('last'));
           await saveResume(epoch, k + 1);
           interrupted = true;
           break;
@@ -206,8 +219,8 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
       for (const sel of SELECTIONS) if (held[sel]) predictions[sel] = { epoch: epoch + 1, test: Array.from(predicted) };
       predictions.labels ??= Array.from(data.test.hostLabels);
       dir.writeJson(RUN_FILES.predictions, predictions, { compact: true });
-      if (held[tracker.bestSelection]) await saveCheckpoint(dir.checkpoint('best'), model);
-      await saveCheckpoint(dir.checkpoint('last'), model);
+      if (held[tracker.bestSelection]) await saveModel(dir.checkpoint('best'));
+      await saveModel(dir.checkpoint('last'));
       dir.appendMetrics(record);
       dir.writeText(RUN_FILES.metricsCsv, metricsCsv(dir.readMetrics<EpochRecord>()));
       await saveResume(epoch + 1, 0);

@@ -32,6 +32,8 @@ export interface TrainingData {
   valCounts: number[] | null;
   /** Labels of the subset, in the order the GPU holds them (for AEGL's tail positions). */
   trainLabels: Uint8Array | Uint16Array;
+  /** --normalize's channel statistics (null without it): recorded in every checkpoint. */
+  normalize: { mean: number[]; std: number[] } | null;
   train: GpuDataset;
   val: GpuDataset | null;
   test: GpuDataset;
@@ -54,6 +56,7 @@ export function prepareData(s: TrainSettings, subsetPath: string | undefined, wr
     testCounts: countPerClass(dataset.test, classes),
     valCounts: valSplit ? countPerClass(valSplit, classes) : null,
     trainLabels: split.labels,
+    normalize: normalize ?? null,
     train: GpuDataset.upload(split, dataset, { seed: s.seed, augmentation, normalize }),
     val: valSplit ? GpuDataset.upload(valSplit, dataset, { normalize }) : null,
     test: GpuDataset.upload(dataset.test, dataset, { normalize }),

@@ -64,3 +64,36 @@ export function loadCheckpoint(
   }
   return { metadata: file.metadata, rest };
 }
+
+/** The tensors of a model saved from DataParallel carry a "module." prefix: dropped when every name has it. */
+function withoutDataParallelPrefix(file: SafetensorsFile): SafetensorsFile {
+  const names = [...file.tensors.keys()];
+  if (!names.length || !names.every((n) => n.startsWith('module.'))) return file;
+  return { ...file, tensors: new Map([...file.tensors].map(([n, t]) => [n.slice('module.'.length), { ...t, name: n.slice('module.'.length) }])) };
+}
+
+/** The first non-finite value of a floating-point tensor, or null. */
+function firstNonFinite(t: SafeTensor): number | null {
+  if (t.dtype !== 'F32' && t.dtype !== 'F64') return null;
+  for (const v of t.data as Float32Array | Float64Array) if (!Number.isFinite(v)) return v;
+  return null;
+}
+
+/**
+ * Model weights for inference or a fine-tune (eval, predict, --init), loaded strictly: besides a
+ * missing, misshapen or mistyped tensor, an unknown tensor name and a NaN or infinite value are
+ * refused, naming the tensor. Returns the file's metadata.
+ */
+export function loadWeights(path: string, model: Module, file: SafetensorsFile = readSafetensors(path)): Record<string, string> {
+  const weights = withoutDataParallelPrefix(file);
+  for (const t of weights.tensors.values()) {
+    const v = firstNonFinite(t);
+    if (v !== null) throw new UserError(`${path}: tensor "${t.name}" holds ${v} (a diverged or corrupted model)`);
+  }
+  const { metadata, rest } = loadCheckpoint(path, model, weights);
+  if (rest.size) {
+    const [first] = rest.keys();
+    throw new UserError(`${path}: unknown tensor "${first}"${rest.size > 1 ? ` (and ${rest.size - 1} more)` : ''}: not a parameter or buffer of this model`);
+  }
+  return metadata;
+}
