@@ -104,6 +104,7 @@ function trainingOptions(cmd: Command, { steps = true, grid = false } = {}): Com
   }
   cmd
     .option('--data-dir <dir>', 'where the dataset files are (defaults: fmnist /usr/share/datasets/fashion-mnist, cifar10 ../shared/data/cifar-10-batches-bin)')
+    .option('--image-size <S>', 'folder: resize every image to cover S×S and centre-crop it (default: the first image\'s size)')
     .option('--profile <exp|step>', 'long-tail profile (default exp)')
     .option('--subset-seed <n>', 'seed of the long-tail subset and the validation split, apart from --seed (default 0, as LDAM-DRW)')
     .option('--subset-rng <numpy|own>', "numpy: the images kaidic/LDAM-DRW's IMBALANCECIFAR keeps (np.random.seed + shuffle, bit-exact; default for cifar10/100); own: our counter-based shuffle (default otherwise)")
@@ -225,6 +226,7 @@ program
   .requiredOption('--dataset <name>', 'fmnist, cifar10, cifar100 or folder')
   .option('--data-dir <dir>', 'where the files are (default: fmnist /usr/share/datasets/fashion-mnist, cifar10 ../shared/data/cifar-10-batches-bin)')
   .option('--imbalance <rho>', 'long-tailed train subset with n_min / n_max = rho (e.g. 0.01); default: the full train split')
+  .option('--image-size <S>', 'folder: resize every image to cover S×S and centre-crop it (default: the first image\'s size)')
   .option('--profile <exp|step>', 'long-tail profile', 'exp')
   .option('--subset-seed <n>', 'seed of the per-class choice (LDAM-DRW: 0)', '0')
   .option('--subset-rng <numpy|own>', "numpy: the images kaidic/LDAM-DRW's IMBALANCECIFAR keeps (np.random.seed + shuffle, bit-exact; default for cifar10/100); own: our counter-based shuffle (default otherwise)")

@@ -241,13 +241,31 @@ describe('image folder', () => {
     expect(loadDataset('folder', dir).classes).toEqual(['ant', 'zebra']);
   });
 
-  it('bad folders: sizes that differ, an empty class, an unreadable image, class sets that differ', () => {
+  it('mixed sizes: each image resized to cover the first one\'s size (or --image-size) and centre-cropped; grey and alpha converted', () => {
+    const dir = freshDir();
+    const pixels = writeFolder(dir);
+    // A flat 6×4 image stays flat when halved; a 3×4 one of row colours 0, 10, 20, 30 keeps its middle rows.
+    writeFileSync(join(dir, 'test', 'zebra', 'big.png'), png(2 * W, 2 * H, new Uint8Array(2 * W * 2 * H * 4).fill(123)));
+    writeFileSync(join(dir, 'test', 'zebra', 'tall.png'), png(W, 4, Uint8Array.from({ length: W * 4 * 4 }, (_, i) => 10 * Math.floor(i / (4 * W)))));
+    // Grey + alpha PNG: grey replicated on R, G and B, alpha dropped.
+    writeFileSync(join(dir, 'test', 'zebra', 'grey.png'), pngjs.PNG.sync.write(Object.assign(new pngjs.PNG({ width: W, height: H }), { data: Buffer.from(new Uint8Array(W * H * 4).map((_, i) => (i % 4 === 3 ? 30 : 90))) }), { colorType: 4 }));
+    const d = readImageFolder(dir);
+    expect([d.height, d.width]).toEqual([H, W]);
+    // The test zebra folder, sorted: a1.PNG, b0.png, big.png, grey.png, tall.png.
+    const at = (k: number) => Array.from(d.test.images.subarray((2 + k) * 3 * W * H, (3 + k) * 3 * W * H));
+    expect(at(0)).toEqual(Array.from(planar(pixels['test/zebra'][0])));
+    expect(at(2)).toEqual(new Array(3 * W * H).fill(123));
+    expect(at(3)).toEqual(new Array(3 * W * H).fill(90));
+    expect(at(4)).toEqual([0, 1, 2].flatMap(() => [10, 10, 10, 20, 20, 20]));
+    const resized = readImageFolder(dir, { height: 5, width: 5 });
+    expect([resized.channels, resized.height, resized.width]).toEqual([3, 5, 5]);
+    expect(resized.test.images).toHaveLength(7 * 3 * 25);
+    expect(() => loadDataset('fmnist', dir, { imageSize: { height: 5, width: 5 } })).toThrow(/--image-size 5: only for --dataset folder/);
+  });
+
+  it('bad folders: an empty class, an unreadable image, class sets that differ', () => {
     const dir = freshDir();
     writeFolder(dir);
-    const odd = join(dir, 'test', 'zebra', 'odd.png');
-    writeFileSync(odd, png(4, 2, new Uint8Array(32)));
-    expectUserError(() => readImageFolder(dir), odd, /is 4×2 but the others are 3×2/);
-    rmSync(odd);
     const broken = join(dir, 'train', 'zebra', 'broken.png');
     writeFileSync(broken, png(W, H, new Uint8Array(W * H * 4)).subarray(0, 40));
     expectUserError(() => readImageFolder(dir), broken, /unreadable image/);

@@ -21,6 +21,7 @@ export interface DataCommandFlags {
   subsetSeed: string;
   subsetRng?: string;
   valPerClass?: string;
+  imageSize?: string;
   subset?: string;
   out?: string;
   /** Also write the grid's samples as the GPU augments them for training. */
@@ -44,6 +45,13 @@ function parseValPerClass(value: string | undefined): number {
   const v = Number(value ?? 0);
   if (!Number.isInteger(v) || v < 0) throw new UserError(`--val-per-class ${value}: must be a non-negative integer`);
   return v;
+}
+
+function parseImageSize(value: string | undefined): { height: number; width: number } | undefined {
+  if (value === undefined) return undefined;
+  const side = Number(value);
+  if (!Number.isInteger(side) || side < 1) throw new UserError(`--image-size ${value}: must be a positive integer`);
+  return { height: side, width: side };
 }
 
 function parseSubsetRng(value: string | undefined): SubsetRng | undefined {
@@ -91,7 +99,7 @@ export async function runDataCommand(f: DataCommandFlags): Promise<void> {
   const valPerClass = parseValPerClass(f.valPerClass);
   const imbalance = f.imbalance === undefined ? undefined : parseImbalance(f.imbalance);
   if (valPerClass && imbalance === undefined && !f.subset) throw new UserError('--val-per-class needs --imbalance (the split is drawn from the images the long-tail subset leaves unused)');
-  const full = loadDataset(f.dataset, f.dataDir);
+  const full = loadDataset(f.dataset, f.dataDir, { imageSize: parseImageSize(f.imageSize) });
   const { dataset: d, subset } = applyLongTail(full, { imbalance, profile, seed: subsetSeed, rng, valPerClass, subsetFile: f.subset });
   const C = d.classes.length;
   const train = classCounts(d.train, C);

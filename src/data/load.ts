@@ -26,8 +26,10 @@ export function isDatasetName(name: string): name is DatasetName {
   return (DATASETS as readonly string[]).includes(name);
 }
 
-export function loadDataset(name: string, dataDir?: string): Dataset {
+/** `imageSize`: the size every image of an image folder is resized and cropped to (folder only). */
+export function loadDataset(name: string, dataDir?: string, { imageSize }: { imageSize?: { height: number; width: number } } = {}): Dataset {
   if (!isDatasetName(name)) throw new UserError(`--dataset ${name}: unknown (one of ${DATASETS.join(', ')})`);
+  if (imageSize !== undefined && name !== 'folder') throw new UserError(`--image-size ${imageSize.height}: only for --dataset folder (${name} has one image size)`);
   const dir = dataDir ?? defaultDataDir(name);
   if (!dir) {
     const what = name === 'folder' ? 'the image folder (root/train/<class>/…, root/test/<class>/…)' : `the ${name} binary files`;
@@ -41,6 +43,6 @@ export function loadDataset(name: string, dataDir?: string): Dataset {
     case 'cifar100':
       return readCifar100(dir);
     case 'folder':
-      return readImageFolder(dir);
+      return readImageFolder(dir, imageSize);
   }
 }

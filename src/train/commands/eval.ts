@@ -6,6 +6,7 @@ import { loadDataset } from '../../data/load.js';
 import { UserError } from '../../errors.js';
 import { initEngine } from '../../gpu/engine.js';
 import { classCounts } from '../loop/evaluate.js';
+import { cardFromMetadata } from '../run-io/model-card.js';
 import { readSafetensors } from '../run-io/safetensors.js';
 import { cardOf, checkFits, defaultDatasetOf, loadTrainedModel } from '../run-io/trained-model.js';
 
@@ -22,7 +23,10 @@ export async function evaluateCheckpoint(f: EvalFlags): Promise<{ top1: number; 
   const file = readSafetensors(f.checkpoint);
   const batch = Number(f.batchSize ?? 256);
   if (!Number.isInteger(batch) || batch < 1) throw new UserError(`--batch-size ${f.batchSize}: expected a positive integer`);
-  const dataset = loadDataset(f.dataset ?? defaultDatasetOf(f.checkpoint, file), f.dataDir);
+  const name = f.dataset ?? defaultDatasetOf(f.checkpoint, file);
+  // An image folder is read at the size the model was trained at.
+  const trained = cardFromMetadata(f.checkpoint, file.metadata);
+  const dataset = loadDataset(name, f.dataDir, { imageSize: name === 'folder' && trained ? { height: trained.height, width: trained.width } : undefined });
   const card = cardOf(f.checkpoint, file, () => dataset);
   checkFits(f.checkpoint, card, dataset);
   await initEngine({ adapter: f.adapter });

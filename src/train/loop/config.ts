@@ -17,6 +17,8 @@ export type Method = (typeof METHODS)[number];
 export interface TrainSettings {
   dataset: DatasetName;
   dataDir?: string;
+  /** --dataset folder: the side images are resized and centre-cropped to (default: the first image's size). */
+  imageSize?: number;
   imbalance: number;
   profile: 'exp' | 'step';
   /** A long-tail subset index file to use instead of sampling (written by every run). */
@@ -111,6 +113,7 @@ export function resolveSettings(flags: TrainFlags): TrainSettings {
   const s: TrainSettings = {
     dataset,
     dataDir: flags.dataDir as string | undefined,
+    imageSize: flags.imageSize === undefined ? undefined : positiveInt('image-size', flags.imageSize),
     imbalance: number('imbalance', flags.imbalance ?? 0.01, (v) => v > 0 && v <= 1, 'a ratio in (0, 1]'),
     profile: oneOf('profile', flags.profile ?? 'exp', ['exp', 'step'] as const),
     subset: flags.subset as string | undefined,
@@ -140,6 +143,7 @@ export function resolveSettings(flags: TrainFlags): TrainSettings {
     protocol: official ? 'official' : 'default',
     freezeBn: Boolean(flags.freezeBn ?? false),
   };
+  if (s.imageSize !== undefined && dataset !== 'folder') throw new UserError(`--image-size ${s.imageSize}: only for --dataset folder (${dataset} has one image size)`);
   // The attack steps and clips in [0, 1] pixel space; on normalised inputs ε would mean another
   // radius per channel and the clip would cut the wrong range.
   if (aegl && s.normalize) throw new UserError('--normalize with --method aegl: the attack works in pixel space ([0, 1], ε = 1/255 by default) and is not defined on normalised inputs; drop --normalize');

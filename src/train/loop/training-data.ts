@@ -41,7 +41,7 @@ export interface TrainingData {
 
 /** `subsetPath`: read the subset (and validation split) from there; `writeSubsetTo`: record what was used there. */
 export function prepareData(s: TrainSettings, subsetPath: string | undefined, writeSubsetTo: string | undefined): TrainingData {
-  const dataset = loadDataset(s.dataset, s.dataDir);
+  const dataset = loadDataset(s.dataset, s.dataDir, { imageSize: s.imageSize ? { height: s.imageSize, width: s.imageSize } : undefined });
   const classes = dataset.classes.length;
   const subset = chooseSubset(dataset, { imbalance: s.imbalance, profile: s.profile, seed: s.subsetSeed, rng: s.subsetRng, valPerClass: s.valPerClass, subsetFile: subsetPath })!;
   if (writeSubsetTo) writeSubsetFile(writeSubsetTo, subset);
