@@ -169,6 +169,23 @@ program
     }),
   );
 
+program
+  .command('predict')
+  .description('the top-k classes of images (PNG/JPEG files, or folders of them) under a trained model, read as it was trained: channels, resize + centre crop, normalisation')
+  .argument('<images...>', 'image files and folders')
+  .requiredOption('--checkpoint <file>', 'a .safetensors checkpoint (ours carry their classes, input size and normalisation)')
+  .option('--top-k <k>', 'classes to show per image (default 3)')
+  .option('--dataset <name>', 'a checkpoint without that metadata (a PyTorch export): the dataset whose class names and input shape it has (default: fmnist for the CNN, cifar10 for ResNet-32)')
+  .option('--data-dir <dir>', 'where that dataset\'s files are')
+  .option('--json', 'print JSON: [{file, top: [{index, name, probability}]}]')
+  .action(
+    action(async (images: string[], opts: { checkpoint: string; topK?: string; dataset?: string; dataDir?: string; json?: boolean }) => {
+      const { predictImages, formatPredictions } = await import('./train/commands/predict.js');
+      const predictions = await predictImages(images, { ...opts, adapter: adapterFlag() });
+      console.log(opts.json ? JSON.stringify(predictions) : formatPredictions(predictions));
+    }),
+  );
+
 trainingOptions(
   program
     .command('run')

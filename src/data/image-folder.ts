@@ -28,7 +28,7 @@ function isDir(path: string): boolean {
 }
 
 /** Image files under `dir`, recursively, in sorted order (as torchvision's make_dataset). */
-function imageFiles(dir: string): string[] {
+export function imageFiles(dir: string): string[] {
   const files: string[] = [];
   for (const name of listDir(dir)) {
     const path = join(dir, name);
