@@ -238,6 +238,18 @@ trainingOptions(
 );
 
 program
+  .command('report')
+  .description('rebuild each run\'s report.md and plots from its files; for several runs, also a side-by-side comparison (overall, head/tail, per class) with one plot')
+  .argument('<runs...>', 'run directories (each holds config.json and metrics.jsonl)')
+  .option('--out <file>', 'the comparison\'s Markdown, its plot beside it as <name>.svg (default comparison.md)')
+  .action(
+    action(async (runs: string[], opts: { out?: string }) => {
+      const { reportRuns } = await import('./train/commands/report.js');
+      reportRuns(runs, { out: opts.out });
+    }),
+  );
+
+program
   .command('data')
   .description('per-class train/test counts of a (long-tailed) dataset and a PNG grid of samples per class')
   .requiredOption('--dataset <name>', 'fmnist, cifar10, cifar100 or folder')

@@ -14,7 +14,7 @@ import { Session } from '../loop/session.js';
 import { prepareData } from '../loop/training-data.js';
 import { metricsCsv } from '../reports/metrics-csv.js';
 import { Progress } from '../reports/progress.js';
-import { writeReport } from '../reports/report.js';
+import { runReportInput, writeReport } from '../reports/report.js';
 import { loadCheckpoint, loadWeights, saveCheckpoint } from '../run-io/checkpoint.js';
 import { cardToMetadata } from '../run-io/model-card.js';
 import { RUN_FILES, RunDir } from '../run-io/run-dir.js';
@@ -236,16 +236,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
   session.dispose();
 
   const records = dir.readMetrics<EpochRecord>();
-  if (records.length) {
-    writeReport(dir.path, {
-      title: `${settings.method.toUpperCase()} on ${settings.dataset}-LT (ρ = ${settings.imbalance})`,
-      method: settings.method.toUpperCase(),
-      trainCounts: data.trainCounts,
-      records,
-      classNames: data.dataset.classes,
-      settings: settings as unknown as Record<string, unknown>,
-    });
-  }
+  if (records.length) writeReport(dir.path, runReportInput(settings, data.trainCounts, records, data.dataset.classes));
   const summary = (l: { epoch: number; metrics: EvalMetrics } | null): EpochSummary =>
     l ? { ...l.metrics, epoch: l.epoch } : { ...computeMetrics([], []), epoch: 0 };
   if (tracker.best) log(`${tracker.bestSelection} epoch ${tracker.best.epoch}: test top-1 ${tracker.best.metrics.top1.toFixed(2)}%; last epoch ${tracker.last!.epoch}: test top-1 ${tracker.last!.metrics.top1.toFixed(2)}%`);

@@ -4,7 +4,9 @@
 // training curves, GAE counts; and the k-step ablation table and plot.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../run-io/atomic-write.js';
+import type { TrainSettings } from '../loop/config.js';
 import { BestLast, FEW_SHOT_BELOW, MANY_SHOT_ABOVE, type EpochRecord, type EvalMetrics, type Selection } from '../loop/metrics.js';
+import { pct, table } from './markdown.js';
 import { groupedBarChart, lineChart } from './plots.js';
 
 /** Test accuracy of another model, shown beside this run's (e.g. the stage-1 CE model): the epoch and its metrics. */
@@ -33,9 +35,6 @@ export const PLOT_FILES = {
   ablation: 'ablation.svg',
 } as const;
 
-const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(2));
-const row = (cells: (string | number)[]) => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
-const table = (head: string[], rows: (string | number)[][]) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
 
 /** Class indices from most to fewest training images (stable), i.e. head → tail. */
 export function headToTail(trainCounts: readonly number[]): number[] {
@@ -151,6 +150,18 @@ export function renderReport(input: ReportInput): { markdown: string; plots: Rec
   }
   md.push('## Plots', '', ...Object.keys(plots).map((f) => `![${f.replace('.svg', '')}](${f})`), '');
   return { markdown: md.join('\n'), plots };
+}
+
+/** A single run's report: titled by its method, dataset and ρ, its settings listed. */
+export function runReportInput(settings: TrainSettings, trainCounts: number[], records: EpochRecord[], classNames?: string[]): ReportInput {
+  return {
+    title: `${settings.method.toUpperCase()} on ${settings.dataset}-LT (ρ = ${settings.imbalance})`,
+    method: settings.method.toUpperCase(),
+    trainCounts,
+    records,
+    classNames,
+    settings: settings as unknown as Record<string, unknown>,
+  };
 }
 
 /** Writes report.md and the plots into `dir` (each file atomically); returns the paths written. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../run-io/atomic-write.js';
 import type { EvalMetrics, Selection } from '../loop/metrics.js';
 import { SELECTIONS } from '../loop/metrics.js';
+import { row } from './markdown.js';
 import { mcnemarExact, mean, pairedDifference, std, type PairedDifference } from './stats.js';
 import type { RunResult, TestPredictions } from '../commands/train.js';
 
@@ -121,7 +122,6 @@ const pm = (m: MeanStd) => (m.mean === null ? '—' : `${fixed(m.mean)} ± ${fix
 const interval = (d: PairedDifference | null) =>
   d === null ? '—' : `${d.mean >= 0 ? '+' : ''}${fixed(d.mean)}${d.low === null ? '' : ` [${fixed(d.low)}, ${fixed(d.high)}]`}`;
 const pValue = (p: number) => (p < 0.001 ? p.toExponential(1) : p.toFixed(3));
-const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
 
 export function renderSummaryMarkdown(s: Summary, title: string): string {
   const md = [`# ${title}`, ''];
