@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The aegl-gpu command line: each command's work lives in its own module; this file only wires flags.
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { GpuUnavailableError } from './gpu/device.js';
 import { closeEngine, initEngine } from './gpu/engine.js';
@@ -80,6 +81,10 @@ program
   .action(
     action(async (opts: { filter?: string; quick?: boolean; out?: string; tfjs: boolean; wallClock?: boolean }) => {
       // The suite lives in bench/*.ts: these hooks transpile it and point its ../src imports at dist.
+      // Both it and its peer (TF.js) are development parts, absent from an installed package.
+      if (!existsSync(new URL('../bench/main.ts', import.meta.url))) {
+        throw new UserError('bench runs from a clone of the repository (its suite and the TF.js peer are development dependencies): git clone the project, npm ci, npm run bench');
+      }
       const { register } = await import('node:module');
       register('../bench/ts-hooks.mjs', import.meta.url);
       const { runBench } = await import(new URL('../bench/main.ts', import.meta.url).href);
