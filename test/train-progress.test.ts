@@ -73,4 +73,35 @@ describe('Progress', () => {
     ms += 2000;
     expect(p.endEpoch({ loss: 1 })).toContain('ETA 2s');
   });
+
+  it('asks for the running loss every two seconds on a terminal only, and starts each epoch without one', () => {
+    const { progress, writes, advance } = setup(true);
+    progress.startEpoch(0);
+    expect(progress.wantsLoss()).toBe(true);
+    advance(1000);
+    expect(progress.wantsLoss()).toBe(false);
+    advance(1000);
+    expect(progress.wantsLoss()).toBe(true);
+    progress.step(3, 1.25);
+    expect(writes.at(-1)).toContain('loss 1.2500');
+    progress.endEpoch({ loss: 1 });
+    progress.startEpoch(1);
+    advance(200);
+    progress.step(1);
+    expect(writes.at(-1)).toContain('loss —');
+    expect(setup(false).progress.wantsLoss()).toBe(false);
+  });
+
+  it('says what it is doing between steps on a terminal, and keeps notes in any log', () => {
+    const tty = setup(true);
+    tty.progress.startEpoch(1);
+    tty.progress.status('evaluating on test…');
+    expect(tty.writes).toEqual(['\repoch 2/3  evaluating on test…\x1b[K']);
+    tty.progress.note('tuned 4 kernel shapes (conv2d) in 12s');
+    expect(tty.writes[1]).toBe('\rtuned 4 kernel shapes (conv2d) in 12s\x1b[K\n');
+    const pipe = setup(false);
+    pipe.progress.status('evaluating on test…');
+    pipe.progress.note('tuned 4 kernel shapes (conv2d) in 12s');
+    expect(pipe.writes).toEqual(['tuned 4 kernel shapes (conv2d) in 12s\n']);
+  });
 });

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
 import { initEngine } from '../../gpu/engine.js';
-import { pendingShapes, tunePending, tuningEnabled } from '../../gpu/tuner.js';
+import { pendingShapes, tunePending, tuningCachePath, tuningEnabled } from '../../gpu/tuner.js';
 import { fillBits } from '../../tensor.js';
 import { resolveSettings, withTailFrom, type TrainFlags, type TrainSettings } from '../loop/config.js';
 import { countsOf, predict } from '../loop/evaluate.js';
@@ -13,7 +13,7 @@ import { BestLast, computeMetrics, SELECTIONS, type EpochRecord, type EvalMetric
 import { Session } from '../loop/session.js';
 import { prepareData } from '../loop/training-data.js';
 import { metricsCsv } from '../reports/metrics-csv.js';
-import { Progress } from '../reports/progress.js';
+import { formatDuration, Progress } from '../reports/progress.js';
 import { runReportInput, writeReport } from '../reports/report.js';
 import { loadCheckpoint, loadWeights, saveCheckpoint } from '../run-io/checkpoint.js';
 import { cardToMetadata } from '../run-io/model-card.js';
@@ -90,6 +90,16 @@ function checkResumeFlags(path: string, settings: TrainSettings, flags: TrainFla
  */
 export function trainOrContinue(dir: string, flags: TrainFlags, o: TrainOptions): Promise<TrainOutcome> {
   return existsSync(join(dir, RUN_FILES.config)) ? train(flags, { ...o, resume: dir }) : train(flags, { ...o, out: dir });
+}
+
+/** Tunes the kernel shapes first seen in this step, saying what and how long (the first epoch of a fresh machine spends minutes here). */
+async function tuneWithNote(progress: Progress): Promise<void> {
+  const shapes = pendingShapes();
+  const kinds = [...new Set(shapes.map((p) => p.kind))].join(', ');
+  progress.status(`tuning ${shapes.length} new kernel shape${shapes.length === 1 ? '' : 's'} (${kinds})…`);
+  const started = performance.now();
+  const done = await tunePending();
+  if (done.length) progress.note(`tuned ${done.length} kernel shape${done.length === 1 ? '' : 's'} (${kinds}) in ${formatDuration((performance.now() - started) / 1000)}; cached in ${tuningCachePath()}`);
 }
 
 export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOutcome> {
@@ -190,8 +200,8 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
           images += Math.min(settings.batchSize, data.train.count - k * settings.batchSize);
         }
         // Shapes first seen in this step (the first step, or an AEGL batch with a new tail count) get tuned now.
-        if (tuningEnabled() && pendingShapes().length) await tunePending();
-        progress.step(k + 1);
+        if (tuningEnabled() && pendingShapes().length) await tuneWithNote(progress);
+        progress.step(k + 1, progress.wantsLoss() && taken > 0 ? (await session.lossSum.item()) / taken : undefined);
         o.onStep?.(epoch, k);
         if (session.stopping && k + 1 < steps) {
           await saveModel(dir.checkpoint('last'));
@@ -201,6 +211,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
         }
       }
       if (interrupted) break;
+      progress.status(`evaluating on ${data.val ? 'validation and test' : 'test'}…`);
       const trainLoss = taken ? (await session.lossSum.item()) / taken : 0;
       const evaluate = async (split: typeof data.test) => {
         const predicted = await predict(model, split, settings.batchSize);

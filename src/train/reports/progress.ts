@@ -1,5 +1,7 @@
-// Training progress: on a terminal, one bar redrawn in place (epoch, step, loss, images/s, ETA);
-// otherwise (a pipe, a CI log) one plain line per epoch. Both print the same epoch summary line.
+// Training progress: on a terminal, one bar redrawn in place (epoch, step, the epoch's running
+// loss, images/s, ETA) that says what the run is doing between steps (evaluating, tuning);
+// otherwise (a pipe, a CI log) one plain line per epoch. Both print the same epoch summary line
+// and the lines worth keeping (what was tuned, and how long it took).
 
 export interface ProgressStream {
   write(text: string): unknown;
@@ -41,6 +43,8 @@ export function formatDuration(seconds: number): string {
 }
 
 const REDRAW_MS = 100;
+/** How often a terminal's bar asks for the running loss (a GPU read: the trainer waits for it). */
+const LOSS_EVERY_MS = 2000;
 
 export class Progress {
   private readonly out: ProgressStream;
@@ -51,6 +55,7 @@ export class Progress {
   private epochStart = 0;
   private lastDraw = -Infinity;
   private loss: number | null = null;
+  private lastLossRead = -Infinity;
 
   constructor(private readonly o: ProgressOptions) {
     this.out = o.out ?? process.stdout;
@@ -65,9 +70,17 @@ export class Progress {
     this.epoch = epoch;
     this.epochStart = this.now();
     this.lastDraw = -Infinity;
+    this.loss = null;
   }
 
-  /** After `done` steps of this epoch; pass `loss` only when it is known without a GPU read. */
+  /** True when the bar should show a fresh running loss now (on a terminal, every couple of seconds). */
+  wantsLoss(): boolean {
+    if (!this.tty || this.now() - this.lastLossRead < LOSS_EVERY_MS) return false;
+    this.lastLossRead = this.now();
+    return true;
+  }
+
+  /** After `done` steps of this epoch; `loss`: the epoch's running mean loss, when it was read. */
   step(done: number, loss?: number): void {
     if (loss !== undefined) this.loss = loss;
     if (!this.tty) return;
@@ -75,6 +88,24 @@ export class Progress {
     if (t - this.lastDraw < REDRAW_MS && done < this.o.stepsPerEpoch) return;
     this.lastDraw = t;
     this.out.write(`\r${this.bar(done, t)}\x1b[K`);
+  }
+
+  /** On a terminal, replaces the bar with what the run is doing now (e.g. "evaluating…"). */
+  status(text: string): void {
+    if (!this.tty) return;
+    this.out.write(`\r${this.fit(`epoch ${this.epoch + 1}/${this.o.epochs}  ${text}`)}\x1b[K`);
+    this.lastDraw = -Infinity;
+  }
+
+  /** A line worth keeping in any log (replacing the bar on a terminal). */
+  note(line: string): void {
+    this.out.write(this.tty ? `\r${line}\x1b[K\n` : `${line}\n`);
+    this.lastDraw = -Infinity;
+  }
+
+  private fit(text: string): string {
+    const columns = this.out.columns ?? 120;
+    return text.length > columns - 1 ? text.slice(0, columns - 1) : text;
   }
 
   /** The bar's text, without the control characters that redraw it. */
@@ -92,8 +123,7 @@ export class Progress {
       `${Math.round(rate)} img/s`,
       `ETA ${formatDuration(this.eta(done, t))}`,
     ].join('  ');
-    const columns = this.out.columns ?? 120;
-    return text.length > columns - 1 ? text.slice(0, columns - 1) : text;
+    return this.fit(text);
   }
 
   /** Seconds left in the run, from the step rate of this epoch (or of the run so far). */
@@ -106,10 +136,9 @@ export class Progress {
     return finished > 0 ? (left * (t - this.runStart)) / 1000 / finished : Infinity;
   }
 
-  /** Prints the epoch's line (replacing the bar on a terminal) and remembers its loss. */
+  /** Prints the epoch's line (replacing the bar on a terminal). */
   endEpoch(summary: EpochSummary): string {
     const t = this.now();
-    this.loss = summary.loss;
     const { epochs, stepsPerEpoch, batchSize } = this.o;
     const seconds = (t - this.epochStart) / 1000;
     const parts = [`epoch ${this.epoch + 1}/${epochs}`, `loss ${summary.loss.toFixed(4)}`];
