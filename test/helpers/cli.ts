@@ -16,14 +16,14 @@ export interface CliResult {
   signal: string | null;
 }
 
-/** Runs `aegl-gpu ...args`; with killWhen, SIGKILLs it as soon as killWhen() is true (polled every 20 ms). */
-export function runCli(args: string[], { killWhen }: { killWhen?: () => boolean } = {}): Promise<CliResult> {
+/** Runs `aegl-gpu ...args`; with killWhen, SIGKILLs it as soon as killWhen(output so far) is true (polled every 20 ms). */
+export function runCli(args: string[], { killWhen }: { killWhen?: (output: string) => boolean } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const proc = spawn(viteNode, [join(REPO_ROOT, 'src', 'cli.ts'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const r: CliResult = { stdout: '', stderr: '', output: '', code: null, signal: null };
     proc.stdout.on('data', (c: Buffer) => ((r.stdout += c.toString()), (r.output += c.toString())));
     proc.stderr.on('data', (c: Buffer) => ((r.stderr += c.toString()), (r.output += c.toString())));
-    const poll = killWhen ? setInterval(() => killWhen() && proc.kill('SIGKILL'), 20) : undefined;
+    const poll = killWhen ? setInterval(() => killWhen(r.output) && proc.kill('SIGKILL'), 20) : undefined;
     proc.on('error', reject);
     // 'close' comes after the exit and after both pipes are drained.
     proc.on('close', (code, signal) => {
