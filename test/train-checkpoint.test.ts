@@ -1,11 +1,13 @@
 // What a checkpoint carries for inference (its card) and how strictly eval, predict and --init
 // load one: a --normalize model evaluated as it was trained, a DataParallel export accepted, and
 // an unknown, missing, misshapen, mistyped or non-finite tensor refused naming the tensor.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pngjs from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { evaluateCheckpoint } from '../src/train/commands/eval.js';
+import { predictImages } from '../src/train/commands/predict.js';
 import { train } from '../src/train/commands/train.js';
 import { cardFromMetadata } from '../src/train/run-io/model-card.js';
 import { readSafetensors, writeSafetensors, type SafeTensor } from '../src/train/run-io/safetensors.js';
@@ -53,8 +55,11 @@ describe('checkpoints for inference', () => {
     await expect(evaluateCheckpoint({ checkpoint: last, dataset: 'fmnist' })).rejects.toThrow(/plain\/last.safetensors was trained on fmnist \(10 classes, 1×12×12 images\); --dataset fmnist has 10 classes of 1×28×28 images/);
   });
 
-  it('strict loading: an unknown, missing, misshapen, mistyped or non-finite tensor is refused by eval and --init, naming it', async () => {
+  it('strict loading: an unknown, missing, misshapen, mistyped or non-finite tensor is refused by eval, predict and --init, naming it', async () => {
     const last = join(runs, 'plain', 'last.safetensors');
+    const image = join(runs, 'grey.png');
+    writeFileSync(image, pngjs.PNG.sync.write(Object.assign(new pngjs.PNG({ width: TINY_SIDE, height: TINY_SIDE }), { data: Buffer.alloc(TINY_SIDE * TINY_SIDE * 4, 128) })));
+    expect((await predictImages([image], { checkpoint: last }))[0].top).toHaveLength(3);
     const cases: [string, (ts: SafeTensor[]) => SafeTensor[], RegExp][] = [
       ['extra', (ts) => [...ts, { name: 'fc3.weight', dtype: 'F32', shape: [2], data: new Float32Array(2) }], /unknown tensor "fc3.weight": not a parameter or buffer of this model/],
       ['missing', (ts) => ts.filter((t) => t.name !== 'bn1.running_var'), /no tensor "bn1.running_var"/],
@@ -66,6 +71,7 @@ describe('checkpoints for inference', () => {
     for (const [name, edit, message] of cases) {
       const path = variant(last, name, edit);
       await expect(evaluateCheckpoint({ checkpoint: path, dataDir: data }), name).rejects.toThrow(message);
+      await expect(predictImages([image], { checkpoint: path }), name).rejects.toThrow(message);
       await expect(train({ ...flags, init: path }, { out: join(runs, `init-${name}`), ...quiet }), name).rejects.toThrow(message);
     }
   });
