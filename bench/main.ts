@@ -9,6 +9,8 @@ import { tunePending, tuningCachePath, tuningEnabled } from '../src/gpu/tuner.js
 import { measureCeilings, type Ceilings } from './ceilings.js';
 import { allCases, convShapeLabel, type BenchCase } from './cases.js';
 import { ceilingLines, markdown, peerLines, rowCells, textHeader, textLine, TEXT_WIDTHS, type PeerRatio, type Report, type Row } from './report.js';
+import { startTorchPeer } from './pytorch-peer.js';
+import { epochRow, stepRows, torchTargets } from './pytorch-rows.js';
 import { timeTfjs } from './tfjs-peer.js';
 
 export interface BenchOptions {
@@ -21,6 +23,8 @@ export interface BenchOptions {
   tfjs?: boolean;
   /** Time by the wall clock even where timestamps exist (to compare adapters like for like). */
   wallClock?: boolean;
+  /** false: skip the PyTorch CPU peer. */
+  torch?: boolean;
 }
 
 /** Issue 3's conv2d targets on lavapipe, checked against this run. */
@@ -197,6 +201,27 @@ export async function runBench(options: BenchOptions): Promise<void> {
     }
   }
 
+  let torch: Report['torch'];
+  const wantsEpoch = !quick && filter.test('train.epoch');
+  const stepCases = cases.filter((c) => /^train\.(ce|aegl)-step$/.test(c.kernel));
+  if (options.torch === false) torch = { unavailable: 'skipped (--no-torch)' };
+  else if (!stepCases.length && !wantsEpoch) torch = { unavailable: 'no whole-step case matches --filter' };
+  else {
+    log('');
+    const peer = await startTorchPeer();
+    if (typeof peer === 'string') torch = { unavailable: peer };
+    else {
+      log(`PyTorch ${peer.torch} on the CPU (${peer.python}, ${peer.threads} threads), interleaved with ours:`);
+      try {
+        const rows = await stepRows(stepCases, timeCase, peer, log);
+        if (wantsEpoch) rows.push(await epochRow(peer, log));
+        torch = { peer: { python: peer.python, version: peer.torch, threads: peer.threads }, rows };
+      } finally {
+        peer.close();
+      }
+    }
+  }
+
   const report: Report = {
     adapter: { name: s.name, backend: s.backend, driver: s.description, vendor: s.vendor, featureLevel: s.featureLevel },
     date: new Date().toISOString(),
@@ -208,7 +233,8 @@ export async function runBench(options: BenchOptions): Promise<void> {
     ceilings,
     rows,
     tfjs,
-    targets: targets(rows, 'ratios' in tfjs ? tfjs.ratios : []),
+    torch,
+    targets: [...targets(rows, 'ratios' in tfjs ? tfjs.ratios : []), ...('rows' in torch ? torchTargets(torch.rows) : [])],
   };
   for (const l of peerLines(report)) log(l);
   log('');

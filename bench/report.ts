@@ -1,6 +1,7 @@
 // The suite's output: rows as a padded text table (terminal) or a markdown table (committed
 // results), the ceilings, and the issue's targets checked against this run.
 import type { Ceilings } from './ceilings.js';
+import type { TorchRow } from './pytorch-rows.js';
 import type { PeerTiming } from './tfjs-peer.js';
 
 export interface Row {
@@ -35,6 +36,7 @@ export interface Report {
   ceilings: Ceilings;
   rows: Row[];
   tfjs: { ratios: PeerRatio[] } | { unavailable: string };
+  torch: { peer: { python: string; version: string; threads: number }; rows: TorchRow[] } | { unavailable: string };
   targets: string[];
 }
 
@@ -80,6 +82,24 @@ export function peerLines(r: Report): string[] {
   );
 }
 
+function torchSection(r: Report): string[] {
+  const head = ['## PyTorch on the same CPU', ''];
+  if ('unavailable' in r.torch) return [...head, `Not run: ${r.torch.unavailable}`, ''];
+  const p = r.torch.peer;
+  return [
+    ...head,
+    `PyTorch ${p.version} (${p.python}), ${p.threads} threads, the same models (docs/PYTORCH.md), batch and optimizer. ` +
+      'Ours and PyTorch timed alternately in this run, the median of each side kept; ratio = ours / PyTorch time ' +
+      '(≤ 2 is the target: at least half its throughput).',
+    '',
+    mdTable(
+      ['what', 'net', 'shape', 'ours ms', 'PyTorch ms', 'ours / PyTorch'],
+      r.torch.rows.map((t) => [t.kernel, t.net, t.shape, fmt(t.oursMs, 1), fmt(t.torchMs, 1), t.note ?? fmt(t.ratio, 2)]),
+    ),
+    '',
+  ];
+}
+
 export function markdown(r: Report): string {
   const a = r.adapter;
   const parts = [
@@ -104,9 +124,8 @@ export function markdown(r: Report): string {
     '',
     mdTable(HEADER, r.rows.map(rowCells)),
     '',
-    '## TensorFlow.js WebGPU on the same adapter',
-    '',
   ];
+  parts.push(...torchSection(r), '## TensorFlow.js WebGPU on the same adapter', '');
   if ('unavailable' in r.tfjs) parts.push(`Not run: ${r.tfjs.unavailable}`);
   else {
     const methods = [...new Set(r.tfjs.ratios.map((p) => p.method))].join(', ');

@@ -8,6 +8,7 @@ import { engine, grid1d } from '../src/gpu/engine.js';
 import { GpuTimer, median } from '../src/gpu/timer.js';
 import { Tensor } from '../src/tensor.js';
 import { runBench } from '../bench/main.js';
+import { torchTargets } from '../bench/pytorch-rows.js';
 import { markdown, rowCells, type Report } from '../bench/report.js';
 import { UserError } from '../src/errors.js';
 import { CONV_SHAPES, numel, resnet32ParamShapes } from '../bench/shapes.js';
@@ -97,12 +98,20 @@ describe('report', () => {
         { kernel: 'sgd', net: '-', shape: '-', variant: '-', ms: null, rate: null, unit: '', pctOfCeiling: null, tuner: '-', note: 'src/ops/optim.ts not available' },
       ],
       tfjs: { unavailable: 'TF.js WebGPU cannot run here: test' },
+      torch: {
+        peer: { python: '/usr/bin/python3', version: '1.13.1', threads: 2 },
+        rows: [
+          { kernel: 'train.ce-step', net: 'fmnist', shape: 'batch 128', oursMs: 300, torchMs: 150, ratio: 2 },
+          { kernel: 'train.epoch', net: 'fmnist', shape: 'default run', oursMs: null, torchMs: null, ratio: null, note: 'failed: test' },
+        ],
+      },
       targets: ['conv2d.fwd: met'],
     };
     const md = markdown(report);
-    for (const text of ['llvmpipe-test', '2026-01-02', '6.00 GB/s', '9.00 GFLOP/s', '| conv2d.fwd | resnet32 | 128×16×32×32 → 16 | blocked | 80.000 | 7.50 GFLOP/s | 83 | yes |', 'optim.ts not available', 'cannot run here: test', 'conv2d.fwd: met']) {
+    for (const text of ['llvmpipe-test', '2026-01-02', '6.00 GB/s', '9.00 GFLOP/s', '| conv2d.fwd | resnet32 | 128×16×32×32 → 16 | blocked | 80.000 | 7.50 GFLOP/s | 83 | yes |', 'optim.ts not available', 'cannot run here: test', 'conv2d.fwd: met', 'PyTorch 1.13.1 (/usr/bin/python3), 2 threads', '| train.ce-step | fmnist | batch 128 | 300.0 | 150.0 | 2.00 |', '| train.epoch | fmnist | default run | - | - | failed: test |']) {
       expect(md).toContain(text);
     }
+    expect(torchTargets(report.torch && 'rows' in report.torch ? report.torch.rows : [])).toEqual(["train.ce-step fmnist: 2.00× PyTorch's time (≥ 0.5× its throughput = ≤ 2×): met"]);
     expect(rowCells(report.rows[1])[4]).toBe('src/ops/optim.ts not available');
   });
 });

@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Idempotent setup for aegl-gpu on Debian 12 (run as root): a WebGPU-capable Vulkan driver,
-# Fashion-MNIST from Debian, then a check that Dawn finds an adapter.
+# Fashion-MNIST from Debian, then a check that Dawn finds an adapter. --with-torch also installs
+# Debian's python3-torch, the bench's optional PyTorch CPU peer (never needed to train).
 set -euo pipefail
+with_torch=
+for arg in "$@"; do
+  case "$arg" in
+    --with-torch) with_torch=1 ;;
+    *) echo "aegl-gpu setup: unknown option $arg (known: --with-torch)"; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
@@ -38,6 +46,7 @@ if [ -z "$gpu_icd" ] && { [ -z "$mesa_major" ] || [ "$mesa_major" -lt 24 ]; }; t
 fi
 
 has_pkg dataset-fashion-mnist || apt_install dataset-fashion-mnist
+if [ -n "$with_torch" ]; then has_pkg python3-torch || apt_install python3-torch; fi
 
 [ -d node_modules/webgpu ] || npm ci --no-audit --no-fund
 [ -f dist/cli.js ] || npm run build --silent
