@@ -9,6 +9,7 @@ import { tunePending, tuningCachePath, tuningEnabled } from '../src/gpu/tuner.js
 import { measureCeilings, type Ceilings } from './ceilings.js';
 import { allCases, convShapeLabel, type BenchCase } from './cases.js';
 import { ceilingLines, markdown, peerLines, rowCells, textHeader, textLine, TEXT_WIDTHS, type PeerRatio, type Report, type Row } from './report.js';
+import { breakdownMarkdown, breakDownStep } from './breakdown.js';
 import { startTorchPeer } from './pytorch-peer.js';
 import { epochRow, stepRows, torchTargets } from './pytorch-rows.js';
 import { timeTfjs } from './tfjs-peer.js';
@@ -25,6 +26,8 @@ export interface BenchOptions {
   wallClock?: boolean;
   /** false: skip the PyTorch CPU peer. */
   torch?: boolean;
+  /** Only the per-kernel breakdown of the whole-step cases (Markdown to --out). */
+  breakdown?: boolean;
 }
 
 /** Issue 3's conv2d targets on lavapipe, checked against this run. */
@@ -122,6 +125,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
   const log = (s: string) => process.stdout.write(`${s}\n`);
   const e = await initEngine({ adapter: options.adapter });
   const s = e.gpu.summary;
+  if (options.breakdown) return runBreakdown(options, filter, log);
   const out = options.out ?? `runs/bench/${s.backend}-${new Date().toISOString().slice(0, 10)}.json`;
   const outMd = `${out.replace(/\.json$/, '')}.md`;
   try {
@@ -244,4 +248,35 @@ export async function runBench(options: BenchOptions): Promise<void> {
   writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
   writeFileSync(outMd, markdown(report));
   log(`\nwrote ${out} and ${outMd}`);
+}
+
+/** `--breakdown`: each whole-step case, tuned as training tunes it, then broken down per kernel. */
+async function runBreakdown(options: BenchOptions, filter: RegExp, log: (s: string) => void): Promise<void> {
+  const e = engine();
+  const s = e.gpu.summary;
+  const date = new Date().toISOString();
+  const out = options.out ?? `runs/bench/breakdown-${s.backend}-${date.slice(0, 10)}.md`;
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    accessSync(dirname(out), constants.W_OK);
+  } catch (err) {
+    throw new UserError(`--out ${out}: cannot write there (${(err as Error).message})`);
+  }
+  if (!e.gpu.hasTimestamps) throw new UserError(`--breakdown needs GPU timestamps (timestamp-query), which ${s.name} (${s.backend}) does not offer`);
+  const steps = [];
+  for (const c of allCases().filter((k) => /^train\.(ce|aegl)-step$/.test(k.kernel) && filter.test(k.kernel))) {
+    if (tuningEnabled()) {
+      const prepared = c.prepare();
+      prepared.record();
+      await e.sync();
+      await tunePending();
+      prepared.release();
+    }
+    const b = await breakDownStep(c);
+    log(`${c.kernel} ${c.net}: wall ${b.wallMs.toFixed(1)} ms, recording ${b.recordMs.toFixed(1)} ms, cores busy ${b.coresBusy.toFixed(2)}, ${b.dispatches} dispatches; top: ` +
+      b.kernels.slice(0, 3).map((k) => `${k.kernel} ${k.share.toFixed(1)} %`).join(', '));
+    steps.push(b);
+  }
+  writeFileSync(out, breakdownMarkdown(steps, `${s.name} (${s.backend}, ${s.description})`, date) + '\n');
+  log(`wrote ${out}`);
 }

@@ -78,9 +78,10 @@ program
   .option('--out <file>', 'JSON results (markdown next to it as .md); default runs/bench/<backend>-<date>.json')
   .option('--no-tfjs', 'skip the TensorFlow.js WebGPU comparison')
   .option('--no-torch', 'skip the PyTorch CPU comparison (whole steps and one epoch, interleaved with ours)')
+  .option('--breakdown', 'only where each whole training step\'s time goes, per kernel (Markdown to --out, default runs/bench/breakdown-<backend>-<date>.md)')
   .option('--wall-clock', 'time by the wall clock even where GPU timestamps exist (compare adapters like for like)')
   .action(
-    action(async (opts: { filter?: string; quick?: boolean; out?: string; tfjs: boolean; torch: boolean; wallClock?: boolean }) => {
+    action(async (opts: { filter?: string; quick?: boolean; out?: string; tfjs: boolean; torch: boolean; wallClock?: boolean; breakdown?: boolean }) => {
       // The suite lives in bench/*.ts: these hooks transpile it and point its ../src imports at dist.
       // Both it and its peer (TF.js) are development parts, absent from an installed package.
       if (!existsSync(new URL('../bench/main.ts', import.meta.url))) {

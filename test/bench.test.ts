@@ -8,6 +8,8 @@ import { engine, grid1d } from '../src/gpu/engine.js';
 import { GpuTimer, median } from '../src/gpu/timer.js';
 import { Tensor } from '../src/tensor.js';
 import { runBench } from '../bench/main.js';
+import { breakdownMarkdown, breakDownStep } from '../bench/breakdown.js';
+import { allCases } from '../bench/cases.js';
 import { torchTargets } from '../bench/pytorch-rows.js';
 import { markdown, rowCells, type Report } from '../bench/report.js';
 import { UserError } from '../src/errors.js';
@@ -113,6 +115,28 @@ describe('report', () => {
     }
     expect(torchTargets(report.torch && 'rows' in report.torch ? report.torch.rows : [])).toEqual(["train.ce-step fmnist: 2.00× PyTorch's time (≥ 0.5× its throughput = ≤ 2×): met"]);
     expect(rowCells(report.rows[1])[4]).toBe('src/ops/optim.ts not available');
+  });
+});
+
+describe('step breakdown', () => {
+  it('times every dispatch of a whole step in its own pass and sums them per kernel', async () => {
+    if (!engine().gpu.hasTimestamps) return;
+    const ce = allCases().find((c) => c.kernel === 'train.ce-step' && c.net === 'fmnist')!;
+    const b = await breakDownStep(ce);
+    const dispatchesBefore = engine().stats.dispatches;
+    expect(b.dispatches).toBeGreaterThan(20);
+    expect(b.kernels.reduce((n, k) => n + k.dispatches, 0)).toBe(b.dispatches);
+    expect(b.kernels.reduce((n, k) => n + k.share, 0)).toBeCloseTo(100, 6);
+    expect(b.kernels.map((k) => k.kernel)).toContain('sgd.momentum_step');
+    for (const k of b.kernels) expect(k.ms).toBeGreaterThanOrEqual(0);
+    expect(b.wallMs).toBeGreaterThan(0);
+    expect(b.recordMs).toBeLessThan(b.wallMs);
+    const md = breakdownMarkdown([b], 'test adapter', '2026-12-07');
+    expect(md).toContain('## train.ce-step fmnist (batch 128)');
+    expect(md).toContain(`| ${b.kernels[0].kernel} | ${b.kernels[0].dispatches} |`);
+    // The profiling hook is off again: later work records no extra passes.
+    expect(engine().dispatchProfiler).toBeNull();
+    expect(engine().stats.dispatches).toBe(dispatchesBefore);
   });
 });
 

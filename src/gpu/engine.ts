@@ -73,6 +73,12 @@ export class Engine {
   /** Timing hook (src/gpu/timer.ts): while set, every compute pass opened gets these timestamp writes. */
   passTimestamps: (() => GPUComputePassTimestampWrites) | null = null;
 
+  /**
+   * Profiling hook (bench/breakdown.ts): while set, every dispatch runs in a compute pass of its
+   * own with the timestamp writes this returns for it (slower: for per-kernel shares, not totals).
+   */
+  dispatchProfiler: ((d: { label: string; bytes: number; workgroups: number }) => GPUComputePassTimestampWrites) | null = null;
+
   private openPass(): GPUComputePassEncoder {
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     if (!this.pass) this.pass = this.encoder.beginComputePass(this.passTimestamps ? { timestampWrites: this.passTimestamps() } : undefined);
@@ -108,10 +114,18 @@ export class Engine {
     const pipeline = this.kernels.pipeline(spec, label);
     const u = uniforms ? this.uniform(uniforms) : undefined;
     const group = this.kernels.bindGroup(label, pipeline, bindings, u);
+    if (this.dispatchProfiler) {
+      this.closePass();
+      const bytes = bindings.reduce((sum, b) => sum + b.byteLength, 0);
+      const timestampWrites = this.dispatchProfiler({ label, bytes, workgroups: workgroups.reduce((a, b) => a * b, 1) });
+      // The profiler may have flushed (to resolve a full query set): closePass() gives an encoder either way.
+      this.pass = this.closePass().beginComputePass({ timestampWrites });
+    }
     const pass = this.openPass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    if (this.dispatchProfiler) this.closePass();
     for (const b of bindings) this.touched.add(b.buffer);
     this.stats.dispatches++;
     this.stats.dispatchesByKernel.set(label, (this.stats.dispatchesByKernel.get(label) ?? 0) + 1);
