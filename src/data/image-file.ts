@@ -1,11 +1,11 @@
 // One PNG or JPEG file as a model input: decoded (told apart by magic bytes, not by name),
 // converted to the channels wanted (grey as PIL's convert('L'), alpha dropped as PIL's
 // convert('RGB')), resized to cover the target and centre-cropped (src/data/resize.ts).
-import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { UserError } from '../errors.js';
 import type { ImageShape } from './dataset.js';
+import { readWhole } from './read-file.js';
 import { resizeCover } from './resize.js';
 
 export interface DecodedImage {
@@ -16,12 +16,7 @@ export interface DecodedImage {
 }
 
 export function decodeImage(file: string): DecodedImage {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new UserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const bytes = readWhole(file);
   try {
     if (bytes[0] === 0x89 && bytes.subarray(1, 4).toString('latin1') === 'PNG') {
       const png = pngjs.PNG.sync.read(bytes);

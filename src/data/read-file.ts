@@ -15,13 +15,17 @@ export function locate(dir: string, name: string, provider: string): string {
   throw new UserError(`${dir}/${name}: not found (nor ${name}.gz); ${provider}`);
 }
 
-export function readMaybeGzip(path: string): Uint8Array {
-  let raw: Buffer;
+/** The file's bytes; a missing or unreadable file is a one-line UserError naming it. */
+export function readWhole(path: string): Buffer {
   try {
-    raw = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+}
+
+export function readMaybeGzip(path: string): Uint8Array {
+  const raw = readWhole(path);
   if (!isGzip(raw)) return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   try {
     const out = gunzipSync(raw);
