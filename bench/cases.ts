@@ -1,7 +1,7 @@
 // The registry of timed cases: every kernel and variant on the layer shapes of bench/shapes.ts,
 // forward and backward.
 import { CONV_PASSES, conv2d, convFlops, convGeometry, convPassShapes, convVariants, geometryKey, runConvPass } from '../src/ops/conv.js';
-import { BATCHNORM_VARIANTS, batchNorm2d, batchNormKey } from '../src/ops/batchnorm.js';
+import { BATCHNORM_VARIANTS, batchNorm2d } from '../src/ops/batchnorm.js';
 import { add, relu } from '../src/ops/elementwise.js';
 import { crossEntropy } from '../src/ops/loss.js';
 import { MATMUL_VARIANTS, linear } from '../src/ops/matmul.js';
@@ -160,7 +160,7 @@ function batchNormCases(): BenchCase[] {
     return BATCHNORM_VARIANTS.flatMap((variant) => {
       const op = ([x, wt, b, rm, rv]: Tensor[]) => batchNorm2d(x, wt, b, rm, rv, { training: true, variant });
       // The variants differ in the elementwise kernels' dispatch shape; the tuner keys them by N×C×HW.
-      const tunerPick = () => cachedChoice('batchnorm.elementwise', batchNormKey(n, c, h * w))?.variant;
+      const tunerPick = () => cachedChoice('batchnorm.elementwise', `${n}x${c}x${h * w}`)?.variant;
       const common = { net, shape: shapeLabel(shape), variant, quick: i === 0, touch, tunerPick };
       return [
         { ...common, kernel: 'batchnorm.fwd', bytes: 2 * size, prepare: () => forwardOf(make(), op) },

@@ -59,15 +59,6 @@ export function registerTunable(kind: string, variants: readonly string[], trial
   tunables.set(kind, { variants, trial });
 }
 
-/**
- * A batch-like size rounded up to a power of two, for shape keys: AEGL's batches (the clean batch
- * plus 0–40 adversarial tail images, and the tail images alone) then share a handful of tuned
- * shapes instead of one per tail count. The tuner times the rounded-up shape.
- */
-export function sizeBucket(n: number): number {
-  return 2 ** Math.ceil(Math.log2(Math.max(n, 1)));
-}
-
 export function tuningEnabled(): boolean {
   return process.env.AEGL_TUNE !== '0';
 }

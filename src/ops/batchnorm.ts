@@ -5,7 +5,7 @@
 import { record } from '../autograd.js';
 import { engine } from '../gpu/engine.js';
 import { defaultGridVariant, GRID_VARIANTS, strideGrid, type GridVariant } from '../gpu/grid-stride.js';
-import { chooseVariant, registerTunable, sizeBucket } from '../gpu/tuner.js';
+import { chooseVariant, registerTunable } from '../gpu/tuner.js';
 import { Tensor } from '../tensor.js';
 
 export interface BatchNormOptions {
@@ -32,15 +32,11 @@ interface Geometry {
   variant: BatchNormVariant;
 }
 
-/** The tuner's shape key N×C×HW, the batch in its size bucket (the tuner times the bucket's shape). */
-export function batchNormKey(n: number, c: number, hw: number): string {
-  return `${sizeBucket(n)}x${c}x${hw}`;
-}
-
 function geometry(x: Tensor, eps: number, forced?: BatchNormVariant): Geometry {
   const [n, c] = x.shape;
   const hw = x.size / (n * c);
-  const variant = forced ?? (chooseVariant('batchnorm.elementwise', batchNormKey(n, c, hw), BATCHNORM_VARIANTS, defaultGridVariant()) as BatchNormVariant);
+  const key = `${n}x${c}x${hw}`;
+  const variant = forced ?? (chooseVariant('batchnorm.elementwise', key, BATCHNORM_VARIANTS, defaultGridVariant()) as BatchNormVariant);
   return { n, c, hw, vec: hw % 4 === 0 ? 4 : hw % 2 === 0 ? 2 : 1, eps, variant };
 }
 

@@ -4,7 +4,7 @@
 import { record } from '../autograd.js';
 import { engine, grid1d, openEngine } from '../gpu/engine.js';
 import type { Bindable } from '../gpu/kernels.js';
-import { chooseVariant, registerTunable, sizeBucket } from '../gpu/tuner.js';
+import { chooseVariant, registerTunable } from '../gpu/tuner.js';
 import { Tensor } from '../tensor.js';
 
 export type ConvPass = 'fwd' | 'dgrad' | 'wgrad';
@@ -185,9 +185,14 @@ export function convFlops(g: ConvGeometry): number {
   return 2 * g.n * g.k * g.ho * g.wo * g.c * g.r * g.s;
 }
 
-/** The tuner's shape key, e.g. `128x16x32x32-k16x3x3-s1p1`, readable back by parseGeometryKey; the batch in its bucket. */
+/**
+ * The tuner's shape key, e.g. `128x16x32x32-k16x3x3-s1p1`, readable back by parseGeometryKey. The
+ * batch is rounded up to a power of two: AEGL's batches (the clean batch plus 0–20 adversarial
+ * tail images, and the tail images alone) then share a handful of tuned shapes instead of one per
+ * tail count.
+ */
 export function geometryKey(g: ConvGeometry): string {
-  const n = sizeBucket(g.n);
+  const n = 2 ** Math.ceil(Math.log2(g.n));
   return `${n}x${g.c}x${g.h}x${g.w}-k${g.k}x${g.r}x${g.s}-s${g.stride}p${g.pad}`;
 }
 

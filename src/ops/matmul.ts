@@ -2,7 +2,7 @@
 // torch.nn.functional.linear). The kernel variant is a parameter so a tuner can pick per shape.
 import { record } from '../autograd.js';
 import { engine, grid1d } from '../gpu/engine.js';
-import { chooseVariant, registerTunable, sizeBucket } from '../gpu/tuner.js';
+import { chooseVariant, registerTunable } from '../gpu/tuner.js';
 import { Tensor } from '../tensor.js';
 import { sumRows } from './reduce.js';
 
@@ -26,12 +26,9 @@ function dims(t: Tensor, trans: boolean | undefined): [number, number] {
   return trans ? [c, r] : [r, c];
 }
 
-/**
- * The tuner's shape key, e.g. `m128k576n64-tb`, parsed back by the tunable below. A linear layer's
- * batch is m (forward, ∂x) or k (∂W): both sit in their size bucket, n never holds a batch.
- */
+/** The tuner's shape key, e.g. `m128k576n64-tb`, parsed back by the tunable below. */
 function matmulKey(m: number, k: number, n: number, o: MatmulOptions): string {
-  return `m${sizeBucket(m)}k${sizeBucket(k)}n${n}${o.transA ? '-ta' : ''}${o.transB ? '-tb' : ''}`;
+  return `m${m}k${k}n${n}${o.transA ? '-ta' : ''}${o.transB ? '-tb' : ''}`;
 }
 
 registerTunable('matmul', MATMUL_VARIANTS, (key) => {
