@@ -6,6 +6,7 @@
 // process kept busy (lavapipe runs the kernels on this process's threads).
 import { availableParallelism } from 'node:os';
 import { engine } from '../src/gpu/engine.js';
+import { median } from '../src/gpu/timer.js';
 import type { BenchCase } from './cases.js';
 
 /** Timestamp pairs per query set (the spec's 4096 queries); a fuller step resolves and reuses it. */
@@ -43,8 +44,6 @@ export interface StepBreakdown {
   profiledMs: number;
   kernels: KernelShare[];
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 /** Per-dispatch GPU ms of one recorded step, each dispatch in its own timestamped pass. */
 async function profileDispatches(record: () => void): Promise<{ dispatches: Dispatch[]; ms: number[] }> {

@@ -11,7 +11,7 @@ import { allCases, convShapeLabel, type BenchCase } from './cases.js';
 import { ceilingLines, markdown, peerLines, rowCells, textHeader, textLine, TEXT_WIDTHS, type PeerRatio, type Report, type Row } from './report.js';
 import { breakdownMarkdown, breakDownStep } from './breakdown.js';
 import { startTorchPeer } from './pytorch-peer.js';
-import { epochRow, stepRows, torchTargets } from './pytorch-rows.js';
+import { epochRows, stepRows, torchTargets } from './pytorch-rows.js';
 import { timeTfjs } from './tfjs-peer.js';
 
 export interface BenchOptions {
@@ -218,7 +218,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
       log(`PyTorch ${peer.torch} on the CPU (${peer.python}, ${peer.threads} threads), interleaved with ours:`);
       try {
         const rows = await stepRows(stepCases, timeCase, peer, log);
-        if (wantsEpoch) rows.push(await epochRow(peer, log));
+        if (wantsEpoch) rows.push(...(await epochRows(peer, log)));
         torch = { peer: { python: peer.python, version: peer.torch, threads: peer.threads }, rows };
       } finally {
         peer.close();

@@ -16,8 +16,8 @@ export interface TorchPeer {
   threads: number;
   /** Median ms of `reps` training steps (batch 128) after one warm-up step. */
   step(net: 'fmnist' | 'resnet32', method: 'ce' | 'aegl', reps: number): Promise<number>;
-  /** One epoch plus test evaluation of the default Fashion-MNIST run on these raw splits. */
-  epoch(trainPath: string, testPath: string): Promise<{ ms: number; top1: number }>;
+  /** One epoch plus test evaluation of the default Fashion-MNIST run (or its AEGL fine-tune) on these raw splits. */
+  epoch(trainPath: string, testPath: string, method: 'ce' | 'aegl'): Promise<{ ms: number; top1: number }>;
   close(): void;
 }
 
@@ -53,8 +53,8 @@ export async function startTorchPeer(threads = availableParallelism()): Promise<
       torch: String(hello.torch),
       threads: Number(hello.threads),
       step: async (net, method, reps) => Number((await ask({ step: { net, method, reps } })).ms),
-      epoch: async (train, test) => {
-        const a = await ask({ epoch: { train, test, epochs: 1 } });
+      epoch: async (train, test, method) => {
+        const a = await ask({ epoch: { train, test, method, epochs: 1 } });
         return { ms: Number(a.ms), top1: Number(a.top1) };
       },
       close: () => proc.stdin.end(),

@@ -114,6 +114,11 @@ describe('report', () => {
       expect(md).toContain(text);
     }
     expect(torchTargets(report.torch && 'rows' in report.torch ? report.torch.rows : [])).toEqual(["train.ce-step fmnist: 2.00× PyTorch's time (≥ 0.5× its throughput = ≤ 2×): met"]);
+    const epochs = [
+      { kernel: 'train.epoch', net: 'fmnist', shape: 'default run', oursMs: 30000, torchMs: 20000, ratio: 1.5 },
+      { kernel: 'train.aegl-epoch', net: 'fmnist', shape: 'its AEGL fine-tune', oursMs: 48000, torchMs: 20000, ratio: 2.4 },
+    ];
+    expect(torchTargets(epochs).slice(1)).toEqual(["train.aegl-epoch fmnist: 2.40× PyTorch's time (≥ 0.5× its throughput = ≤ 2×): NOT met", 'train.aegl-epoch fmnist: 1.60× our CE epoch; ≤ 1.5×: NOT met']);
     expect(rowCells(report.rows[1])[4]).toBe('src/ops/optim.ts not available');
   });
 });
