@@ -112,18 +112,26 @@ export async function breakDownStep(c: BenchCase): Promise<StepBreakdown> {
     }
     const { dispatches, ms } = await profileDispatches(prepared.record);
     const profiledMs = ms.reduce((a, b) => a + b, 0);
-    const byKernel = new Map<string, KernelShare>();
+    const byKernel = new Map<string, { dispatches: number; ms: number; bytes: number; workgroups: number; singleWorkgroup: number }>();
     dispatches.forEach((dsp, i) => {
-      const k = byKernel.get(dsp.kernel) ?? { kernel: dsp.kernel, dispatches: 0, ms: 0, share: 0, gbs: 0, workgroups: 0, singleWorkgroup: 0 };
+      const k = byKernel.get(dsp.kernel) ?? { dispatches: 0, ms: 0, bytes: 0, workgroups: 0, singleWorkgroup: 0 };
       k.dispatches++;
       k.ms += ms[i];
-      k.gbs += dsp.bytes; // bytes for now, a rate below
+      k.bytes += dsp.bytes;
       k.workgroups += dsp.workgroups;
       if (dsp.workgroups === 1) k.singleWorkgroup++;
       byKernel.set(dsp.kernel, k);
     });
-    const kernels = [...byKernel.values()]
-      .map((k) => ({ ...k, share: (100 * k.ms) / profiledMs, gbs: k.ms > 0 ? k.gbs / k.ms / 1e6 : 0, workgroups: k.workgroups / k.dispatches }))
+    const kernels: KernelShare[] = [...byKernel]
+      .map(([kernel, k]) => ({
+        kernel,
+        dispatches: k.dispatches,
+        ms: k.ms,
+        share: (100 * k.ms) / profiledMs,
+        gbs: k.ms > 0 ? k.bytes / k.ms / 1e6 : 0,
+        workgroups: k.workgroups / k.dispatches,
+        singleWorkgroup: k.singleWorkgroup,
+      }))
       .sort((a, b) => b.ms - a.ms);
     return { kernel: c.kernel, net: c.net, shape: c.shape, wallMs: median(walls), recordMs: median(records), coresBusy: median(cores), dispatches: dispatches.length, profiledMs, kernels };
   } finally {

@@ -74,6 +74,7 @@ export async function epochRows(peer: TorchPeer, log: (l: string) => void): Prom
     return { ms: record.seconds * 1000, dir: r.dir };
   };
   const rows: TorchRow[] = [];
+  let measuring = 'train.epoch';
   try {
     const warm = await ourEpoch('warm-up', {});
     // PyTorch trains on the very images our run kept (its subset.json), raw: images then labels.
@@ -83,8 +84,9 @@ export async function epochRows(peer: TorchPeer, log: (l: string) => void): Prom
     write(join(dir, 'train.raw'), selectRecords(dataset.train, dataset, subset.indices, dataset.classes.length));
     write(join(dir, 'test.raw'), dataset.test);
     const fineTune = { method: 'aegl', init: join(warm.dir, 'best.safetensors'), subset: join(warm.dir, 'subset.json') };
-    await ourEpoch('aegl-warm-up', fineTune);
     for (const [kernel, flags, method] of [['train.epoch', {}, 'ce'], ['train.aegl-epoch', fineTune, 'aegl']] as const) {
+      measuring = kernel;
+      if (method === 'aegl') await ourEpoch('aegl-warm-up', fineTune);
       const ours: number[] = [];
       const torch: number[] = [];
       for (let r = 0; r < EPOCH_ROUNDS; r++) {
@@ -96,7 +98,7 @@ export async function epochRows(peer: TorchPeer, log: (l: string) => void): Prom
     }
     return rows;
   } catch (err) {
-    return [...rows, rowOf('train.epoch', 'fmnist', 'default run', [], [], `failed: ${(err as Error).message.split('\n')[0]}`)];
+    return [...rows, rowOf(measuring, 'fmnist', '-', [], [], `failed: ${(err as Error).message.split('\n')[0]}`)];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reportRuns } from '../src/train/commands/report.js';
+import { reportRuns, shortLabels } from '../src/train/commands/report.js';
 import { train } from '../src/train/commands/train.js';
 import { useEngine } from './helpers/gpu.js';
 import { writeTinyFashion } from './helpers/tiny-dataset.js';
@@ -37,6 +37,12 @@ describe('aegl-gpu report', () => {
     expect(md).toMatch(new RegExp(`\\| T-shirt/top \\| ${a.trainCounts[0]} / ${b.trainCounts[0]} \\| ${a.best.perClass[0]!.toFixed(2)} \\| ${b.best.perClass[0]!.toFixed(2)} \\|`));
     expect(md).toContain('![per-class accuracy](two.svg)');
     expect(readFileSync(join(root, 'compare', 'two.svg'), 'utf8')).toMatch(/^<svg[\s\S]*ce-s0 \(test-selected, epoch \d+\)[\s\S]*<\/svg>$/);
+  });
+
+  it('labels runs by their paths below the deepest common folder, the root at the least', () => {
+    expect(shortLabels(['/r/grid/s0/ce', '/r/grid/s1/ce'])).toEqual(['s0/ce', 's1/ce']);
+    expect(shortLabels(['/r/a', '/r/ab'])).toEqual(['a', 'ab']);
+    expect(shortLabels(['/tmp/x/run', '/work/run'])).toEqual(['tmp/x/run', 'work/run']);
   });
 
   it('refuses a folder that is not a run, and a run with no finished epoch', () => {

@@ -8,7 +8,7 @@ import { initEngine } from '../../gpu/engine.js';
 import { classCounts } from '../loop/evaluate.js';
 import { cardFromMetadata } from '../run-io/model-card.js';
 import { readSafetensors } from '../run-io/safetensors.js';
-import { cardOf, checkFits, defaultDatasetOf, loadTrainedModel } from '../run-io/trained-model.js';
+import { checkFits, datasetForArchitecture, inferredCard, loadTrainedModel } from '../run-io/trained-model.js';
 
 export interface EvalFlags {
   checkpoint: string;
@@ -23,11 +23,11 @@ export async function evaluateCheckpoint(f: EvalFlags): Promise<{ top1: number; 
   const file = readSafetensors(f.checkpoint);
   const batch = Number(f.batchSize ?? 256);
   if (!Number.isInteger(batch) || batch < 1) throw new UserError(`--batch-size ${f.batchSize}: expected a positive integer`);
-  const name = f.dataset ?? defaultDatasetOf(f.checkpoint, file);
+  const stored = cardFromMetadata(f.checkpoint, file.metadata);
+  const name = f.dataset ?? stored?.dataset ?? datasetForArchitecture(f.checkpoint, file);
   // An image folder is read at the size the model was trained at.
-  const trained = cardFromMetadata(f.checkpoint, file.metadata);
-  const dataset = loadDataset(name, f.dataDir, { imageSize: name === 'folder' && trained ? { height: trained.height, width: trained.width } : undefined });
-  const card = cardOf(f.checkpoint, file, () => dataset);
+  const dataset = loadDataset(name, f.dataDir, { imageSize: name === 'folder' && stored ? { height: stored.height, width: stored.width } : undefined });
+  const card = stored ?? inferredCard(f.checkpoint, file, dataset);
   checkFits(f.checkpoint, card, dataset);
   await initEngine({ adapter: f.adapter });
   const model = loadTrainedModel(f.checkpoint, file, card);

@@ -12,7 +12,8 @@ import { UserError } from '../../errors.js';
 import { initEngine } from '../../gpu/engine.js';
 import { tidy } from '../../tensor.js';
 import { readSafetensors } from '../run-io/safetensors.js';
-import { cardOf, defaultDatasetOf, loadTrainedModel } from '../run-io/trained-model.js';
+import { cardFromMetadata } from '../run-io/model-card.js';
+import { datasetForArchitecture, inferredCard, loadTrainedModel } from '../run-io/trained-model.js';
 
 export interface PredictFlags {
   checkpoint: string;
@@ -63,7 +64,9 @@ export async function predictImages(paths: string[], f: PredictFlags): Promise<P
   const topK = Number(f.topK ?? 3);
   if (!Number.isInteger(topK) || topK < 1) throw new UserError(`--top-k ${f.topK}: expected a positive integer`);
   const file = readSafetensors(f.checkpoint);
-  const card = cardOf(f.checkpoint, file, () => loadDataset(f.dataset ?? defaultDatasetOf(f.checkpoint, file), f.dataDir));
+  const card =
+    cardFromMetadata(f.checkpoint, file.metadata) ??
+    inferredCard(f.checkpoint, file, loadDataset(f.dataset ?? datasetForArchitecture(f.checkpoint, file), f.dataDir));
   const files = inputFiles(paths);
   // Decoded before the GPU starts: a bad file fails fast, naming itself.
   const pixels = files.map((path) => fitImage(decodeImage(path), card));

@@ -33,10 +33,11 @@ function readRun(path: string): RunOnDisk {
   return { dir: dir.path, settings, records, trainCounts, classNames: result?.classNames ?? card?.classes, label: path, method: settings.method };
 }
 
-/** Short labels: the directories relative to their common parent. */
-function labels(dirs: string[]): string[] {
+/** Short labels: the (absolute) directories relative to their deepest common parent, `/` at the least. */
+export function shortLabels(dirs: string[]): string[] {
   let common = dirname(dirs[0]);
-  while (!dirs.every((d) => d.startsWith(common + '/'))) common = dirname(common);
+  const inside = (d: string) => relative(common, d) !== '' && !relative(common, d).startsWith('..');
+  while (!dirs.every(inside) && dirname(common) !== common) common = dirname(common);
   return dirs.map((d) => relative(common, d));
 }
 
@@ -52,7 +53,7 @@ export function reportRuns(paths: string[], { out = 'comparison.md', log = (l: s
   const classes = runs[0].trainCounts.length;
   const odd = runs.find((r) => r.trainCounts.length !== classes);
   if (odd) throw new UserError(`${odd.label}: ${odd.trainCounts.length} classes, ${runs[0].label} has ${classes}: runs of different datasets cannot be compared per class`);
-  labels(runs.map((r) => r.dir)).forEach((l, i) => (runs[i].label = l));
+  shortLabels(runs.map((r) => r.dir)).forEach((l, i) => (runs[i].label = l));
   const plotFile = `${basename(out, extname(out))}.svg`;
   const { markdown, plot } = renderComparison(runs, plotFile);
   const md = resolve(out);

@@ -201,6 +201,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
         }
         // Shapes first seen in this step (the first step, or an AEGL batch with a new tail count) get tuned now.
         if (tuningEnabled() && pendingShapes().length) await tuneWithNote(progress);
+        // The running loss is a GPU read: only when a terminal's bar asks, every couple of seconds.
         progress.step(k + 1, progress.wantsLoss() && taken > 0 ? (await session.lossSum.item()) / taken : undefined);
         o.onStep?.(epoch, k);
         if (session.stopping && k + 1 < steps) {

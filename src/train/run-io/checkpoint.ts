@@ -66,7 +66,7 @@ export function loadCheckpoint(
 }
 
 /** The tensors of a model saved from DataParallel carry a "module." prefix: dropped when every name has it. */
-function withoutDataParallelPrefix(file: SafetensorsFile): SafetensorsFile {
+export function withoutDataParallelPrefix(file: SafetensorsFile): SafetensorsFile {
   const names = [...file.tensors.keys()];
   if (!names.length || !names.every((n) => n.startsWith('module.'))) return file;
   return { ...file, tensors: new Map([...file.tensors].map(([n, t]) => [n.slice('module.'.length), { ...t, name: n.slice('module.'.length) }])) };

@@ -4,28 +4,24 @@ import type { Dataset } from '../../data/dataset.js';
 import { UserError } from '../../errors.js';
 import { buildModel } from '../../nn/models/index.js';
 import type { Module } from '../../nn/module.js';
-import { loadWeights } from './checkpoint.js';
-import { architectureOf, cardFromMetadata, type ModelCard } from './model-card.js';
+import { loadWeights, withoutDataParallelPrefix } from './checkpoint.js';
+import { architectureOf, type ModelCard } from './model-card.js';
 import type { SafetensorsFile } from './safetensors.js';
 
-/** The dataset a model is evaluated on by default: its card's, else the one its architecture was made for. */
-export function defaultDatasetOf(path: string, file: SafetensorsFile): string {
-  const card = cardFromMetadata(path, file.metadata);
-  if (card) return card.dataset;
-  const names = new Set([...file.tensors.keys()].map((n) => n.replace(/^module\./, '')));
-  return architectureOf(path, names).model === 'cnn' ? 'fmnist' : 'cifar10';
+/** resnet32 or cnn and its head, from the tensor names (DataParallel's prefix dropped). */
+const architectureOfFile = (path: string, file: SafetensorsFile) => architectureOf(path, new Set(withoutDataParallelPrefix(file).tensors.keys()));
+
+/** For a checkpoint without a card: the dataset its architecture was made for. */
+export function datasetForArchitecture(path: string, file: SafetensorsFile): string {
+  return architectureOfFile(path, file).model === 'cnn' ? 'fmnist' : 'cifar10';
 }
 
 /**
- * The card of `file`; a checkpoint without one (a PyTorch export) gets the architecture from its
- * tensor names and the classes and input shape of `dataset`, without normalisation.
+ * The card of a checkpoint without one (a PyTorch export): the architecture from its tensor names,
+ * the classes and input shape of the dataset it is used with, no normalisation (as AEGL trains).
  */
-export function cardOf(path: string, file: SafetensorsFile, dataset: () => Dataset): ModelCard {
-  const card = cardFromMetadata(path, file.metadata);
-  if (card) return card;
-  const d = dataset();
-  const names = new Set([...file.tensors.keys()].map((n) => n.replace(/^module\./, '')));
-  return { ...architectureOf(path, names), dataset: d.name, classes: d.classes, channels: d.channels, height: d.height, width: d.width, normalize: null };
+export function inferredCard(path: string, file: SafetensorsFile, d: Dataset): ModelCard {
+  return { ...architectureOfFile(path, file), dataset: d.name, classes: d.classes, channels: d.channels, height: d.height, width: d.width, normalize: null };
 }
 
 /** Refuses to evaluate a model on a dataset of another shape or class count, naming both. */
