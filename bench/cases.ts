@@ -1,5 +1,6 @@
 // The registry of timed cases: every kernel and variant on the layer shapes of bench/shapes.ts,
 // forward and backward.
+import { CONV_KERNELS } from '../src/ops/conv-variants.js';
 import { CONV_PASSES, conv2d, convFlops, convGeometry, convPassShapes, convVariants, geometryKey, runConvPass } from '../src/ops/conv.js';
 import { BATCHNORM_VARIANTS, batchNorm2d } from '../src/ops/batchnorm.js';
 import { add, relu } from '../src/ops/elementwise.js';
@@ -34,6 +35,8 @@ export interface BenchCase {
   touch?: () => void;
   /** …and, once tuned, the variant the tuner picks for this kernel and shape. */
   tunerPick?: () => string | undefined;
+  /** A lab variant: timed here, never tuned over in training. */
+  lab?: boolean;
   /** Part of `--quick`. */
   quick?: boolean;
   /** At least this many timed reps, whatever the time budget (slow, noisy cases such as whole steps). */
@@ -89,6 +92,7 @@ function convCases(): BenchCase[] {
           net: s.net,
           shape: convShapeLabel(s),
           variant,
+          lab: CONV_KERNELS[pass][variant].lab,
           flops: convFlops(g),
           touch,
           tunerPick: () => cachedChoice(`conv2d.${pass}`, geometryKey(g))?.variant,

@@ -93,6 +93,9 @@ async function tunerChoices(cases: BenchCase[], log: (s: string) => void): Promi
   return choices;
 }
 
+/** A lab variant must beat the tuner's pick by this factor to be flagged: less is inside this machine's noise. */
+const LAB_MARGIN = 1.1;
+
 function targets(rows: Row[], ratios: PeerRatio[]): string[] {
   const lines: string[] = [];
   const best = new Map<string, Row>();
@@ -110,6 +113,12 @@ function targets(rows: Row[], ratios: PeerRatio[]): string[] {
     if (!ce) continue;
     const ratio = aegl.ms! / ce.ms!;
     lines.push(`train.aegl-step ${aegl.net} (${aegl.shape}): ${ratio.toFixed(2)}× the CE step; ≤ ${AEGL_STEP_TARGET}×: ${ratio <= AEGL_STEP_TARGET ? 'met' : 'NOT met'}`);
+  }
+  for (const lab of rows.filter((r) => r.tuner === 'lab' && r.ms !== null)) {
+    const pick = rows.find((r) => r.kernel === lab.kernel && r.shape === lab.shape && r.tuner === 'yes' && r.ms !== null);
+    if (pick && lab.ms! * LAB_MARGIN < pick.ms!) {
+      lines.push(`${lab.kernel} ${lab.shape}: lab variant ${lab.variant} ran ${(pick.ms! / lab.ms!).toFixed(2)}× faster than the tuner's ${pick.variant}; a candidate for promotion (src/ops/conv-variants.ts)`);
+    }
   }
   for (const p of ratios) {
     if (!p.kernel.startsWith('conv2d.') || p.ratio === null) continue;
@@ -168,7 +177,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
   for (const c of cases) {
     let row: Row;
     const chosen = choices.get(c);
-    const tuner = chosen === undefined ? '-' : chosen === c.variant ? 'yes' : 'no';
+    const tuner = c.lab ? 'lab' : chosen === undefined ? '-' : chosen === c.variant ? 'yes' : 'no';
     try {
       row = rowOf(c, await timeCase(c), ceilings, tuner);
     } catch (err) {

@@ -14,7 +14,7 @@ export interface Row {
   unit: 'GFLOP/s' | 'GB/s' | '';
   /** Rate as a percentage of the matching ceiling: matmul for FLOP-bound rows, copy for memory-bound. */
   pctOfCeiling: number | null;
-  /** 'yes' when the tuner picks this variant for this shape, 'no' when it picks another, '-' without a tuner. */
+  /** 'yes' when the tuner picks this variant for this shape, 'no' when it picks another, '-' without a tuner, 'lab' for a variant training never tunes over. */
   tuner: string;
   note?: string;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backward } from '../src/autograd.js';
 import { adapterKey, chooseVariant, pendingShapes, registerTunable, tunePending, tuningCachePath } from '../src/gpu/tuner.js';
-import { CONV_PASSES, conv2d, convGeometry, convVariants, geometryKey } from '../src/ops/conv.js';
+import { CONV_PASSES, conv2d, convGeometry, geometryKey, tunedVariants } from '../src/ops/conv.js';
 import { scale } from '../src/ops/elementwise.js';
 import { matmul } from '../src/ops/matmul.js';
 import { Tensor, tidy } from '../src/tensor.js';
@@ -49,28 +49,36 @@ function writeCache(adapters: Record<string, unknown>, version = 1): void {
 }
 
 describe('tuner', () => {
-  it('tunes pending conv2d shapes once, saves the choice and reuses it from disk', async () => {
+  it('tunes pending conv2d shapes once over the variants outside the lab, saves the choice and reuses it from disk', async () => {
     expect(await convStep()).toEqual(['conv2d.fwd_blocked', 'conv2d.dgrad_blocked', 'conv2d.wgrad_blocked']);
     expect(pendingShapes()).toEqual(['fwd', 'dgrad', 'wgrad'].map((p) => ({ kind: `conv2d.${p}`, key })));
     const tuned = await tunePending();
     expect(tuned.map((t) => t.kind)).toEqual(['conv2d.fwd', 'conv2d.dgrad', 'conv2d.wgrad']);
     for (const [i, t] of tuned.entries()) {
-      expect(Object.keys(t.choice.ms)).toEqual(convVariants(CONV_PASSES[i], g));
+      expect(Object.keys(t.choice.ms)).toEqual(tunedVariants(CONV_PASSES[i], g));
       expect(t.choice.ms[t.choice.variant]).toBe(Math.min(...(Object.values(t.choice.ms) as number[])));
     }
     const saved = JSON.parse(readFileSync(tuningCachePath(), 'utf8'));
     expect(saved.adapters[adapterKey()]['conv2d.wgrad'][key].variant).toBe(tuned[2].choice.variant);
     expect(pendingShapes()).toEqual([]);
 
-    // A cache written by an earlier run, choosing tiled everywhere, is what runs now.
+    // A cache written by an earlier run, choosing other variants, is what runs now.
     // A fresh cache location stands for a later process: its file is read from disk.
     process.env.AEGL_CACHE_DIR = mkdtempSync(join(tmpdir(), 'aegl-tune-'));
-    const tiled = { variant: 'tiled', ms: { blocked: 2, tiled: 1 } };
-    writeCache({ [adapterKey()]: { 'conv2d.fwd': { [key]: tiled }, 'conv2d.dgrad': { [key]: tiled }, 'conv2d.wgrad': { [key]: tiled } } });
-    expect(await convStep()).toEqual(['conv2d.fwd_tiled', 'conv2d.dgrad_tiled', 'conv2d.wgrad_tiled']);
+    const chosen = (variant: string) => ({ [key]: { variant, ms: { blocked: 2, [variant]: 1 } } });
+    writeCache({ [adapterKey()]: { 'conv2d.fwd': chosen('wide'), 'conv2d.dgrad': chosen('adjacent'), 'conv2d.wgrad': chosen('rows') } });
+    expect(await convStep()).toEqual(['conv2d.fwd_blocked', 'conv2d.dgrad_adjacent', 'conv2d.wgrad_rows']);
     expect(pendingShapes()).toEqual([]);
     expect(await tunePending()).toEqual([]);
     expect(warnings).toEqual([]);
+  });
+
+  it('runs the default, and tunes again, where the cache chose a lab variant', async () => {
+    const tiled = { [key]: { variant: 'tiled', ms: { blocked: 2, tiled: 1 } } };
+    writeCache({ [adapterKey()]: { 'conv2d.fwd': tiled, 'conv2d.dgrad': tiled, 'conv2d.wgrad': tiled } });
+    expect(await convStep()).toEqual(['conv2d.fwd_blocked', 'conv2d.dgrad_blocked', 'conv2d.wgrad_blocked']);
+    expect(pendingShapes().length).toBe(3);
+    for (const t of await tunePending()) expect(t.choice.ms).not.toHaveProperty('tiled');
   });
 
   it('shares one conv2d choice between batches in the same power-of-two bucket', () => {
