@@ -1,9 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backward } from '../src/autograd.js';
-import { adapterKey, chooseVariant, pendingShapes, registerTunable, tunePending, tuningCachePath } from '../src/gpu/tuner.js';
+import shippedTuning from '../src/gpu/shipped-tuning.json' with { type: 'json' };
+import { adapterKey, chooseVariant, confirmShipped, pendingShapes, registerTunable, setShippedTuning, tunePending, tuningCachePath, unconfirmedShapes } from '../src/gpu/tuner.js';
 import { CONV_PASSES, conv2d, convGeometry, geometryKey, tunedVariants } from '../src/ops/conv.js';
 import { scale } from '../src/ops/elementwise.js';
 import { matmul } from '../src/ops/matmul.js';
@@ -17,6 +18,7 @@ const key = geometryKey(g);
 let warnings: string[] = [];
 beforeEach(() => {
   process.env.AEGL_CACHE_DIR = mkdtempSync(join(tmpdir(), 'aegl-tune-'));
+  setShippedTuning({ adapters: [] });
   delete process.env.AEGL_TUNE;
   warnings = [];
   const write = process.stderr.write.bind(process.stderr) as (chunk: string | Uint8Array) => boolean;
@@ -26,6 +28,13 @@ beforeEach(() => {
   }) as typeof process.stderr.write);
 });
 afterEach(() => vi.restoreAllMocks());
+afterAll(() => setShippedTuning(shippedTuning));
+
+/** A shipped table for this adapter's name and backend (`name` to pretend another adapter), measured on another driver. */
+function ship(choices: Record<string, Record<string, string>>, name = engine.get().gpu.summary.name): void {
+  const { backend } = engine.get().gpu.summary;
+  setShippedTuning({ adapters: [{ name, backend, measuredOn: 'an older driver', date: '2026-12-07', choices }] });
+}
 
 /** Runs conv2d forward and both gradients at `g` and returns the conv2d kernels it dispatched. */
 async function convStep(): Promise<string[]> {
@@ -79,6 +88,32 @@ describe('tuner', () => {
     expect(await convStep()).toEqual(['conv2d.fwd_blocked', 'conv2d.dgrad_blocked', 'conv2d.wgrad_blocked']);
     expect(pendingShapes().length).toBe(3);
     for (const t of await tunePending()) expect(t.choice.ms).not.toHaveProperty('tiled');
+  });
+
+  it('runs shipped choices at once, without tuning, and confirms them within a time budget', async () => {
+    ship({ 'conv2d.fwd': { [key]: 'wide' }, 'conv2d.dgrad': { [key]: 'adjacent' }, 'conv2d.wgrad': { [key]: 'rows' } });
+    expect(await convStep()).toEqual(['conv2d.fwd_blocked', 'conv2d.dgrad_adjacent', 'conv2d.wgrad_rows']);
+    expect(pendingShapes()).toEqual([]);
+    expect(unconfirmedShapes().length).toBe(3);
+    expect(await confirmShipped(0)).toEqual([]);
+    const confirmed = await confirmShipped(Infinity);
+    expect(confirmed.map((c) => [c.kind, c.shipped])).toEqual([['conv2d.fwd', 'wide'], ['conv2d.dgrad', 'adjacent'], ['conv2d.wgrad', 'rows']]);
+    expect(unconfirmedShapes()).toEqual([]);
+    // From now on this machine's measurements decide, shipped table or not.
+    const saved = JSON.parse(readFileSync(tuningCachePath(), 'utf8')).adapters[adapterKey()];
+    expect(saved['conv2d.fwd'][key].variant).toBe(confirmed[0].choice.variant);
+    setShippedTuning({ adapters: [] });
+    expect(chooseVariant('conv2d.fwd', key, tunedVariants('fwd', g), 'blocked')).toBe(confirmed[0].choice.variant);
+  });
+
+  it('ignores choices shipped for another adapter, and shipped lab variants', async () => {
+    ship({ 'conv2d.fwd': { [key]: 'wide' } }, 'some other GPU');
+    expect(chooseVariant('conv2d.fwd', key, tunedVariants('fwd', g), 'blocked')).toBe('blocked');
+    ship({ 'conv2d.fwd': { [key]: 'tiled' } });
+    expect(chooseVariant('conv2d.fwd', key, tunedVariants('fwd', g), 'blocked')).toBe('blocked');
+    expect(unconfirmedShapes()).toEqual([]);
+    expect(pendingShapes()).toEqual([{ kind: 'conv2d.fwd', key }]);
+    await tunePending();
   });
 
   it('shares one conv2d choice between batches in the same power-of-two bucket', () => {

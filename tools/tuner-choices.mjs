@@ -1,13 +1,21 @@
 #!/usr/bin/env node
-// Summarises a tuning cache (`$AEGL_CACHE_DIR/tuning.json`, else ~/.cache/aegl-gpu/tuning.json) as
-// how often the tuner chose each variant, per adapter and kernel kind: the evidence, committed as
-// bench/results/tuner-choices.json, that decides which conv variants training tunes over and which
-// stay in the lab (test/conv-variants.test.ts reads it).
-// Usage: node tools/tuner-choices.mjs [OUT.json]   (stdout without OUT)
+// Reads a tuning cache ($AEGL_CACHE_DIR/tuning.json, else ~/.cache/aegl-gpu/tuning.json) and writes
+//   summary OUT.json — how often the tuner chose each variant, per adapter and kernel kind: the
+//     evidence, committed as bench/results/tuner-choices.json, that decides which conv variants
+//     training tunes over and which stay in the lab (test/conv-variants.test.ts reads it);
+//   ship OUT.json — every adapter's choices (variant names only), committed as
+//     src/gpu/shipped-tuning.json: what a fresh machine with the same adapter name and backend runs
+//     before its own tuner has confirmed it (src/gpu/tuner.ts).
+// Usage: node tools/tuner-choices.mjs summary|ship OUT.json
 import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+const [mode, out] = process.argv.slice(2);
+if (!['summary', 'ship'].includes(mode) || !out) {
+  console.error('usage: node tools/tuner-choices.mjs summary|ship OUT.json');
+  process.exit(2);
+}
 const path = join(process.env.AEGL_CACHE_DIR || join(homedir(), '.cache', 'aegl-gpu'), 'tuning.json');
 let cache;
 try {
@@ -16,15 +24,24 @@ try {
   console.error(`tuner-choices: cannot read the tuning cache ${path}: ${e.message}`);
   process.exit(1);
 }
-const adapters = {};
-for (const [adapter, kinds] of Object.entries(cache.adapters ?? {})) {
-  adapters[adapter] = {};
-  for (const [kind, shapes] of Object.entries(kinds)) {
-    const counts = {};
-    for (const choice of Object.values(shapes)) counts[choice.variant] = (counts[choice.variant] ?? 0) + 1;
-    adapters[adapter][kind] = Object.fromEntries(Object.entries(counts).sort(([, a], [, b]) => b - a));
-  }
+const date = new Date().toISOString();
+const perAdapter = (f) => Object.entries(cache.adapters ?? {}).map(([adapter, kinds]) => [adapter, Object.fromEntries(Object.entries(kinds).map(([kind, shapes]) => [kind, f(shapes)]))]);
+
+let file;
+if (mode === 'summary') {
+  const counts = (shapes) => {
+    const n = {};
+    for (const choice of Object.values(shapes)) n[choice.variant] = (n[choice.variant] ?? 0) + 1;
+    return Object.fromEntries(Object.entries(n).sort(([, a], [, b]) => b - a));
+  };
+  file = { date, note: 'shapes tuned per variant chosen', adapters: Object.fromEntries(perAdapter(counts)) };
+} else {
+  const variants = (shapes) => Object.fromEntries(Object.entries(shapes).map(([key, choice]) => [key, choice.variant]));
+  const adapters = perAdapter(variants).map(([adapter, choices]) => {
+    const [name, backend, measuredOn] = adapter.split(' | ');
+    return { name, backend, measuredOn, date, choices };
+  });
+  file = { adapters };
 }
-const text = `${JSON.stringify({ date: new Date().toISOString(), note: 'shapes tuned per variant chosen', adapters }, null, 1)}\n`;
-if (process.argv[2]) writeFileSync(process.argv[2], text);
-else process.stdout.write(text);
+writeFileSync(out, `${JSON.stringify(file, null, 1)}\n`);
+console.log(`wrote ${out} from ${path}`);

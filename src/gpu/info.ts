@@ -1,7 +1,7 @@
 // `aegl-gpu info`: the adapter, its features and the limits the device was opened with.
 import type { Engine } from './engine.js';
 import { listAdapters } from './device.js';
-import { tuningCachePath, tuningEnabled } from './tuner.js';
+import { shippedChoiceCount, tuningCachePath, tuningEnabled } from './tuner.js';
 
 export async function describeEngine(e: Engine, brief: boolean): Promise<string> {
   const s = e.gpu.summary;
@@ -10,6 +10,7 @@ export async function describeEngine(e: Engine, brief: boolean): Promise<string>
     `backend:  ${s.backend}, feature level ${s.featureLevel}${s.isFallback ? ', software fallback' : ''}`,
     `vendor:   ${s.vendor || '-'} / ${s.architecture || '-'}`,
     `tuning:   ${tuningCachePath()}${tuningEnabled() ? '' : ' (off: AEGL_TUNE=0)'}`,
+    `shipped:  ${shippedChoiceCount()} tuned kernel choices for this adapter, used until this machine's tuner confirms them`,
   ];
   if (brief) return lines.join('\n');
   lines.push(`features: ${[...e.device.features].sort().join(', ')}`);

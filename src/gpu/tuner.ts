@@ -1,8 +1,10 @@
 // Per-adapter kernel variant tuner. Recording a step is synchronous and timing needs awaits, so:
-// ops call chooseVariant() (the cached choice, else the default, and the shape is remembered as
-// pending); `await tunePending()` (the trainer after its first step, the benchmark) times every
-// variant of each pending shape on random inputs, rejects variants whose output disagrees with
-// the default variant's, keeps the fastest and saves the choices to disk. AEGL_TUNE=0: defaults.
+// ops call chooseVariant() (the cached choice, else a choice shipped for this adapter, else the
+// default, and the shape is remembered as pending); `await tunePending()` (the trainer after its
+// first step, the benchmark) times every variant of each pending shape on random inputs, rejects
+// variants whose output disagrees with the default variant's, keeps the fastest and saves the
+// choices to disk. Shipped choices (shipped-tuning.json) spare a fresh machine that wait;
+// `confirmShipped()` re-tunes the ones this run used, a time budget at a time. AEGL_TUNE=0: defaults.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,6 +12,7 @@ import { RngStream } from '../rng-streams.js';
 import { randUniform } from '../rng.js';
 import { Tensor, tidy } from '../tensor.js';
 import { engine } from './engine.js';
+import shippedTuning from './shipped-tuning.json' with { type: 'json' };
 
 const CACHE_VERSION = 1;
 /** Output agreement required of a variant: ‖out − default‖ ≤ TOLERANCE · ‖default‖ (DESIGN.md's f32 bound). */
@@ -50,9 +53,17 @@ interface Pending {
   fallback: string;
 }
 
+/** Choices measured on a known adapter and shipped with the package (tools/tuner-choices.mjs ship). */
+export interface ShippedTuning {
+  adapters: { name: string; backend: string; measuredOn: string; date: string; choices: Record<string, Record<string, string>> }[];
+}
+
 const tunables = new Map<string, Tunable>();
 const pending = new Map<string, Pending>();
+/** Shapes recorded with a shipped choice that this machine has not timed yet. */
+const unconfirmed = new Map<string, Pending>();
 let loaded: { path: string; file: CacheFile } | null = null;
+let shipped: ShippedTuning = shippedTuning;
 
 /** Ops register each kind once (at import), so tunePending() can rebuild a shape from its key. */
 export function registerTunable(kind: string, variants: readonly string[], trial: (shapeKey: string) => Trial): void {
@@ -122,16 +133,51 @@ function choicesHere(): Choices {
   return (file.adapters[adapterKey()] ??= {});
 }
 
+/** Replaces the shipped choices (tests; a page that ships its own). */
+export function setShippedTuning(table: ShippedTuning): void {
+  shipped = table;
+  shippedHere = undefined;
+}
+
+let shippedHere: { adapter: string; choices: Record<string, Record<string, string>> } | undefined;
+
+/** The shipped choices for this adapter: same name and backend (any driver version), else none. */
+function shippedChoices(): Record<string, Record<string, string>> {
+  const adapter = adapterKey();
+  if (shippedHere?.adapter !== adapter) {
+    const s = engine().gpu.summary;
+    shippedHere = { adapter, choices: shipped.adapters.find((a) => a.name === s.name && a.backend === s.backend)?.choices ?? {} };
+  }
+  return shippedHere.choices;
+}
+
+/** How many shipped choices this adapter has (for `aegl-gpu info`). */
+export function shippedChoiceCount(): number {
+  return Object.values(shippedChoices()).reduce((n, shapes) => n + Object.keys(shapes).length, 0);
+}
+
 /**
  * The variant to record now for `kind` at `shapeKey`: the cached choice when it is one of
- * `variants`, else `fallback` (and the shape is tuned by the next tunePending()).
+ * `variants`, else the shipped one (to be confirmed by confirmShipped()), else `fallback` (and the
+ * shape is tuned by the next tunePending()).
  */
 export function chooseVariant(kind: string, shapeKey: string, variants: readonly string[], fallback: string): string {
   if (!tuningEnabled()) return fallback;
   const cached = choicesHere()[kind]?.[shapeKey];
   if (cached && variants.includes(cached.variant)) return cached.variant;
-  pending.set(`${kind}\n${shapeKey}`, { kind, key: shapeKey, variants, fallback });
+  const id = `${kind}\n${shapeKey}`;
+  const ship = shippedChoices()[kind]?.[shapeKey];
+  if (ship && variants.includes(ship)) {
+    unconfirmed.set(id, { kind, key: shapeKey, variants, fallback });
+    return ship;
+  }
+  pending.set(id, { kind, key: shapeKey, variants, fallback });
   return fallback;
+}
+
+/** Shapes this run recorded with a shipped choice, not yet timed on this machine. */
+export function unconfirmedShapes(): { kind: string; key: string }[] {
+  return [...unconfirmed.values()].map(({ kind, key }) => ({ kind, key }));
 }
 
 /** Shapes chooseVariant() has seen without a cached choice. */
@@ -205,12 +251,16 @@ export async function tuneShape(trial: Trial, variants: readonly string[], fallb
   }
 }
 
-/** Tunes every pending shape whose kind is registered, then saves the cache. Returns what it chose. */
-export async function tunePending(): Promise<{ kind: string; key: string; choice: Choice }[]> {
+type Tuned = { kind: string; key: string; choice: Choice };
+
+/** Tunes the shapes of `queue` (taking each out of it) until it is empty or `budgetMs` has passed, then saves the cache. */
+async function tuneQueue(queue: Map<string, Pending>, budgetMs = Infinity): Promise<Tuned[]> {
   if (!tuningEnabled()) return [];
-  const done: { kind: string; key: string; choice: Choice }[] = [];
-  for (const [id, p] of pending) {
-    pending.delete(id);
+  const started = performance.now();
+  const done: Tuned[] = [];
+  for (const [id, p] of queue) {
+    if (performance.now() - started >= budgetMs) break;
+    queue.delete(id);
     const tunable = tunables.get(p.kind);
     if (!tunable) continue;
     const choice = await tuneShape(tunable.trial(p.key), p.variants, p.fallback);
@@ -221,8 +271,23 @@ export async function tunePending(): Promise<{ kind: string; key: string; choice
   return done;
 }
 
+/** Tunes every pending shape whose kind is registered, then saves the cache. Returns what it chose. */
+export function tunePending(): Promise<Tuned[]> {
+  return tuneQueue(pending);
+}
+
+/**
+ * Times the shapes this run took shipped choices for, until `budgetMs` has passed (a shape
+ * started is finished), and caches what this machine measures: from then on the cache, not the
+ * shipped table, decides. Each returned entry says whether the tuner agreed with the shipped choice.
+ */
+export async function confirmShipped(budgetMs: number): Promise<(Tuned & { shipped: string })[]> {
+  const shippedNow = shippedChoices();
+  return (await tuneQueue(unconfirmed, budgetMs)).map((t) => ({ ...t, shipped: shippedNow[t.kind][t.key] }));
+}
+
 /** Merges this run's choices into the file as it is now (another process may have written it) and replaces it atomically. */
-function saveCache(done: { kind: string; key: string; choice: Choice }[]): void {
+function saveCache(done: Tuned[]): void {
   const path = tuningCachePath();
   const file = readCache(path, true);
   const here = (file.adapters[adapterKey()] ??= {});

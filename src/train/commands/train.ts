@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
 import { initEngine } from '../../gpu/engine.js';
-import { pendingShapes, tunePending, tuningCachePath, tuningEnabled } from '../../gpu/tuner.js';
+import { confirmShipped, pendingShapes, tunePending, tuningCachePath, tuningEnabled, unconfirmedShapes } from '../../gpu/tuner.js';
 import { fillBits } from '../../tensor.js';
 import { resolveSettings, withTailFrom, type TrainFlags, type TrainSettings } from '../loop/config.js';
 import { countsOf, predict } from '../loop/evaluate.js';
@@ -102,6 +102,30 @@ async function tuneWithNote(progress: Progress): Promise<void> {
   if (done.length) progress.note(`tuned ${done.length} kernel shape${done.length === 1 ? '' : 's'} (${kinds}) in ${formatDuration((performance.now() - started) / 1000)}; cached in ${tuningCachePath()}`);
 }
 
+/**
+ * A finished run confirms shipped kernel choices on this machine for this share of its own time,
+ * between these bounds in seconds (the default run: about 6 s of its 5 minutes); later runs confirm the rest.
+ */
+const CONFIRM_SHARE = 0.02;
+const CONFIRM_MIN_S = 5;
+const CONFIRM_MAX_S = 60;
+
+/** Times some of the shipped kernel choices this run used (once a run has finished), saying how many agreed. */
+async function confirmWithNote(progress: Progress, runSeconds: number): Promise<void> {
+  const waiting = unconfirmedShapes().length;
+  progress.status(`confirming shipped kernel choices (${waiting} used in this run)…`);
+  const started = performance.now();
+  const budgetS = Math.min(CONFIRM_MAX_S, Math.max(CONFIRM_MIN_S, CONFIRM_SHARE * runSeconds));
+  const done = await confirmShipped(budgetS * 1000);
+  if (!done.length) return;
+  const kept = done.filter((d) => d.choice.variant === d.shipped).length;
+  const left = waiting - done.length;
+  progress.note(
+    `confirmed ${done.length} shipped kernel choice${done.length === 1 ? '' : 's'} in ${formatDuration((performance.now() - started) / 1000)} ` +
+      `(${kept} kept, ${done.length - kept} replaced by this machine's fastest)${left ? `; ${left} left for later runs` : ''}; cached in ${tuningCachePath()}`,
+  );
+}
+
 export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOutcome> {
   const log = o.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const resuming = o.resume !== undefined;
@@ -113,6 +137,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
   const dir = RunDir.open(o.resume ?? o.out ?? defaultRunDir(settings), { resume: resuming });
   // A run killed before its first checkpoint starts again in place, from its config.json.
   const checkpointed = resuming && dir.hasCheckpoint;
+  const runStarted = performance.now();
   const e = await initEngine({ adapter: o.adapter });
   const subsetIn = resuming && existsSync(dir.file(RUN_FILES.subset)) ? dir.file(RUN_FILES.subset) : settings.subset;
   const data = prepareData(settings, subsetIn, dir.file(RUN_FILES.subset));
@@ -240,6 +265,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
       progress.endEpoch({ loss: trainLoss, top1: metrics.top1, lr: record.lr, images, note: valNote + (gae ? `GAE ${gae.total}` : `tail ${metrics.tail?.toFixed(1) ?? '—'}%`) });
       interrupted = session.stopping;
     }
+    if (!interrupted && tuningEnabled() && unconfirmedShapes().length) await confirmWithNote(progress, (performance.now() - runStarted) / 1000);
   } finally {
     process.off('SIGINT', onSigint);
     o.signal?.removeEventListener('abort', onAbort);
