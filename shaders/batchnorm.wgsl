@@ -4,9 +4,11 @@
 // ∂y·x̂ per channel (= ∂bias, ∂weight), `dx_train` applies the formula through the batch
 // statistics, `dx_eval` the affine one. One workgroup per channel for the reductions: they need
 // a single barrier tree at the end, which even software Vulkan runs cheaply.
+// Training kernels read the batch's row count from a uniform, not a constant: rows past it are
+// padding (AEGL pads its adversarial rows to a few sizes), left out of the statistics and given a
+// zero ∂x, and one pipeline serves every batch size.
 override C: u32;
 override HW: u32;
-override NB: u32;
 override EPS: f32 = 1e-5;
 override MOMENTUM: f32 = 0.1;
 // Inference mode: the statistics bindings hold running mean and variance, not mean and 1/σ.
@@ -17,12 +19,15 @@ override VEC: u32 = 1u;
 const WG: u32 = 64u;
 const WG_EW: u32 = 256u;
 
+struct Rows { count: u32 }
+
 // stats
 @group(0) @binding(0) var<storage, read> sx: array<f32>;
 @group(0) @binding(1) var<storage, read_write> s_mean: array<f32>;
 @group(0) @binding(2) var<storage, read_write> s_invstd: array<f32>;
 @group(0) @binding(3) var<storage, read_write> s_running_mean: array<f32>;
 @group(0) @binding(4) var<storage, read_write> s_running_var: array<f32>;
+@group(0) @binding(5) var<uniform> s_rows: Rows;
 
 // apply
 @group(0) @binding(0) var<storage, read> ax: array<f32>;
@@ -39,6 +44,7 @@ const WG_EW: u32 = 256u;
 @group(0) @binding(3) var<storage, read> r_stat_b: array<f32>;
 @group(0) @binding(4) var<storage, read_write> r_dweight: array<f32>;
 @group(0) @binding(5) var<storage, read_write> r_dbias: array<f32>;
+@group(0) @binding(6) var<uniform> r_rows: Rows;
 
 // dx_train
 @group(0) @binding(0) var<storage, read> tx: array<f32>;
@@ -49,6 +55,7 @@ const WG_EW: u32 = 256u;
 @group(0) @binding(5) var<storage, read> t_sum_gxhat: array<f32>;
 @group(0) @binding(6) var<storage, read> t_sum_g: array<f32>;
 @group(0) @binding(7) var<storage, read_write> t_dx: array<f32>;
+@group(0) @binding(8) var<uniform> t_rows: Rows;
 
 // dx_eval
 @group(0) @binding(0) var<storage, read> e_g: array<f32>;
@@ -60,7 +67,7 @@ var<workgroup> part_a: array<f32, WG>;
 var<workgroup> part_b: array<f32, WG>;
 var<workgroup> part_n: array<f32, WG>;
 
-// Index of the i-th value (0 ≤ i < NB·HW) of channel c.
+// Index of the i-th value (0 ≤ i < rows·HW) of channel c.
 fn at(c: u32, i: u32) -> u32 { return (i / HW) * C * HW + c * HW + i % HW; }
 
 // Elementwise kernels loop over runs of VEC values with a grid stride, so the dispatch size is
@@ -74,7 +81,7 @@ fn stride(nwg: vec3u) -> u32 { return nwg.x * nwg.y * WG_EW; }
 @compute @workgroup_size(WG)
 fn stats(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
   let c = wid.x;
-  let n = NB * HW;
+  let n = s_rows.count * HW;
   let shift = sx[c * HW];
   var s = 0.0;
   var ss = 0.0;
@@ -137,7 +144,7 @@ fn apply(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
 @compute @workgroup_size(WG)
 fn reduce(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
   let c = wid.x;
-  let n = NB * HW;
+  let n = r_rows.count * HW;
   let mean = r_stat_a[c];
   let inv = inv_std(r_stat_b[c]);
   var sg = 0.0;
@@ -167,10 +174,11 @@ fn reduce(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t:
   }
 }
 
-// ∂x = w·σ⁻¹·(g − (Σg + x̂·Σg·x̂)/n): the gradient through the batch mean and variance.
+// ∂x = w·σ⁻¹·(g − (Σg + x̂·Σg·x̂)/n): the gradient through the batch mean and variance; 0 in padding rows.
 @compute @workgroup_size(WG_EW)
 fn dx_train(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let n = f32(NB * HW);
+  let n = f32(t_rows.count * HW);
+  let end = t_rows.count * C * HW;
   for (var r = first(gid, nwg); r < arrayLength(&t_dx) / VEC; r += stride(nwg)) {
     let i = r * VEC;
     let c = (i / HW) % C;
@@ -181,7 +189,7 @@ fn dx_train(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
     let mean_gxhat = t_sum_gxhat[c] / n;
     for (var v = 0u; v < VEC; v++) {
       let xhat = (tx[i + v] - mean) * inv;
-      t_dx[i + v] = scale * (t_g[i + v] - mean_g - xhat * mean_gxhat);
+      t_dx[i + v] = select(0.0, scale * (t_g[i + v] - mean_g - xhat * mean_gxhat), i < end);
     }
   }
 }

@@ -112,10 +112,10 @@ export class Tensor implements Bindable {
   }
 }
 
-/** Writes one 32-bit pattern into every element (zeros, a constant, or the test poison). */
-export function fillBits(t: Tensor, bits: number): void {
-  const words = Math.max(1, t.size);
-  engine().run({ shader: 'fill' }, [t], grid1d(Math.ceil(words / 256)), new Uint32Array([bits, t.size, 0, 0]));
+/** Writes one 32-bit pattern into the first `count` elements, all by default (zeros, a constant, or the test poison). */
+export function fillBits(t: Tensor, bits: number, count = t.size): void {
+  const words = Math.max(1, count);
+  engine().run({ shader: 'fill' }, [t], grid1d(Math.ceil(words / 256)), new Uint32Array([bits, count, 0, 0]));
 }
 
 type Kept = Tensor | Tensor[] | Record<string, Tensor> | void | number | undefined;

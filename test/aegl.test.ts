@@ -18,7 +18,7 @@ import { Objective } from '../src/train/loop/objective.js';
 import { trainStep } from '../src/train/loop/step.js';
 import type { Tensor } from '../src/tensor.js';
 import { tidy } from '../src/tensor.js';
-import { randomArray, useEngine } from './helpers/gpu.js';
+import { randomArray, relError, useEngine } from './helpers/gpu.js';
 
 useEngine();
 
@@ -107,7 +107,7 @@ describe('AEGL', () => {
       const { x, y } = data.batch(0, n, { augment: false });
       const a = aegl.attack(0, model, x, y)!;
       model.eval();
-      return { clean: objective.loss(model.forward(a.xClean), a.yTail), adv: objective.loss(model.forward(a.xAdv), a.yTail) };
+      return { clean: objective.loss(model.forward(a.xClean), a.yTail, a.real), adv: objective.loss(model.forward(a.xAdv), a.yTail, a.real) };
     });
     const ran = [...engine().stats.dispatchesByKernel].filter(([k, v]) => (before.get(k) ?? 0) !== v).map(([k]) => k);
     expect(ran.some((k) => k.includes('dgrad'))).toBe(true);
@@ -172,5 +172,66 @@ describe('AEGL', () => {
       aegl.dispose();
     }
     data.dispose();
+  });
+
+  describe('padding the attacked rows', () => {
+    const n = 16;
+    const batches = 32;
+    const images = Uint8Array.from(randomArray(batches * n * 144, 7, 0, 255), Math.floor);
+    // A quarter tail examples (classes ≥ 5): shuffled batches of 16 hold 0–9 of them.
+    const labels = Uint8Array.from({ length: batches * n }, (_, i) => (i % 4 === 0 ? 5 + (i % 5) : i % 5));
+    const objective = new Objective('ce', Array(10).fill(10), 1000);
+    const setup = (rowsStep?: number, steps = 2) => {
+      const data = GpuDataset.upload({ images, labels }, { channels: 1, height: 12, width: 12 }, { seed: 1 });
+      const model = new FashionCnn({ numClasses: 10, size: 12, seed: 2 });
+      model.train();
+      const aegl = new Aegl(settingsFor({ steps, eps: 8 / 255, alpha: 2 / 255 }, 10), labels, 10, rowsStep);
+      aegl.startEpoch(0, data.startEpoch(0), n);
+      const dispose = () => {
+        aegl.dispose();
+        data.dispose();
+      };
+      return { data, model, aegl, dispose };
+    };
+
+    it('changes neither the loss nor the gradients nor the GAEs', async () => {
+      const run = async (rowsStep: number) => {
+        const { data, model, aegl, dispose } = setup(rowsStep);
+        const k = [...Array(batches).keys()].find((b) => aegl.tailCount(b) % 8 > 1)!;
+        const out = tidy(() => {
+          const { x, y } = data.batch(k, n, { augment: false });
+          const loss = aegl.loss(k, model, objective, x, y);
+          const params = model.parameters();
+          const grads = backward(loss, { inputs: params });
+          return [loss, ...params.map((p) => grads.get(p)!)];
+        });
+        const values = await Promise.all(out.map((t) => t.read()));
+        const counts = Array.from(await aegl.counts.read());
+        dispose();
+        return { loss: values[0][0], grads: values.slice(1), counts };
+      };
+      const plain = await run(1);
+      const padded = await run(8);
+      expect(padded.counts).toEqual(plain.counts);
+      expect(Math.abs(padded.loss - plain.loss)).toBeLessThanOrEqual(1e-6 * Math.abs(plain.loss));
+      // Weight gradients sum over more (zero) rows, split differently: f32 rounding only.
+      padded.grads.forEach((g, i) => expect(relError(g, plain.grads[i]), `parameter ${i}`).toBeLessThan(1e-5));
+    });
+
+    it('builds no new pipeline for another tail count in the same size step', () => {
+      const { data, model, aegl, dispose } = setup(undefined, 1);
+      const inFirstStep = [...Array(batches).keys()].filter((k) => aegl.tailCount(k) >= 1 && aegl.tailCount(k) <= 8);
+      const step = (k: number) =>
+        tidy(() => {
+          const { x, y } = data.batch(k, n, { augment: false });
+          backward(aegl.loss(k, model, objective, x, y), { inputs: model.parameters() });
+        });
+      step(inFirstStep[0]);
+      const built = engine().kernels.pipelinesBuilt;
+      for (const k of inFirstStep.slice(1)) step(k);
+      expect(new Set(inFirstStep.map((k) => aegl.tailCount(k))).size).toBeGreaterThanOrEqual(4);
+      expect(engine().kernels.pipelinesBuilt).toBe(built);
+      dispose();
+    });
   });
 });

@@ -1,7 +1,8 @@
 // Batch normalisation (PyTorch's F.batch_norm semantics) over [N, C, ...] tensors.
 // Training: 2 dispatches forward (one-pass statistics that also update the running statistics
 // in place, then the normalisation) and 2 backward (per-channel sums, then ∂x). Inference:
-// 1 forward, and 1 backward when only ∂x is wanted (the AEGL attack).
+// 1 forward, and 1 backward when only ∂x is wanted (the AEGL attack). A batch may end in padding
+// rows (withPaddingRows): training leaves them out of the statistics and gives them a zero ∂x.
 import { record } from '../autograd.js';
 import { engine } from '../gpu/engine.js';
 import { defaultGridVariant, GRID_VARIANTS, strideGrid, type GridVariant } from '../gpu/grid-stride.js';
@@ -40,18 +41,36 @@ function geometry(x: Tensor, eps: number, forced?: BatchNormVariant): Geometry {
   return { n, c, hw, vec: hw % 4 === 0 ? 4 : hw % 2 === 0 ? 2 : 1, eps, variant };
 }
 
-function run(entry: string, constants: Record<string, number>, bindings: Tensor[], workgroups: readonly number[]): void {
-  engine().run({ shader: 'batchnorm', entry, constants }, bindings, workgroups);
+function run(entry: string, constants: Record<string, number>, bindings: Tensor[], workgroups: readonly number[], rows?: number): void {
+  engine().run({ shader: 'batchnorm', entry, constants }, bindings, workgroups, rows === undefined ? undefined : new Uint32Array([rows, 0, 0, 0]));
 }
 
-/** An elementwise kernel over all N·C·H·W values. */
-function runElementwise(entry: 'apply' | 'dx_train' | 'dx_eval', g: Geometry, constants: Record<string, number>, bindings: Tensor[]): void {
-  run(entry, { C: g.c, HW: g.hw, VEC: g.vec, ...constants }, bindings, strideGrid((g.n * g.c * g.hw) / g.vec, WG_EW, g.variant));
+/** Rows of each batch that are real (the rest padding) while a withPaddingRows callback records; null: all. */
+let realRows: number | null = null;
+
+/**
+ * Records `fn` with every training-mode batch norm treating rows from `rows` on as padding:
+ * out of the batch statistics (so the running statistics too) and given a zero ∂x. The rows
+ * are a prefix of the batch; each op keeps the count it was recorded with for its backward.
+ */
+export function withPaddingRows<T>(rows: number, fn: () => T): T {
+  const outer = realRows;
+  realRows = rows;
+  try {
+    return fn();
+  } finally {
+    realRows = outer;
+  }
 }
 
-/** A per-channel reduction: one workgroup per channel. */
-function runReduction(entry: 'stats' | 'reduce', g: Geometry, constants: Record<string, number>, bindings: Tensor[]): void {
-  run(entry, { C: g.c, HW: g.hw, VEC: g.vec, NB: g.n, EPS: g.eps, ...constants }, bindings, [g.c]);
+/** An elementwise kernel over all N·C·H·W values (dx_train: the real `rows` of them). */
+function runElementwise(entry: 'apply' | 'dx_train' | 'dx_eval', g: Geometry, constants: Record<string, number>, bindings: Tensor[], rows?: number): void {
+  run(entry, { C: g.c, HW: g.hw, VEC: g.vec, ...constants }, bindings, strideGrid((g.n * g.c * g.hw) / g.vec, WG_EW, g.variant), rows);
+}
+
+/** A per-channel reduction over the first `rows` rows: one workgroup per channel. */
+function runReduction(entry: 'stats' | 'reduce', g: Geometry, constants: Record<string, number>, bindings: Tensor[], rows: number): void {
+  run(entry, { C: g.c, HW: g.hw, VEC: g.vec, EPS: g.eps, ...constants }, bindings, [g.c], rows);
 }
 
 /** y = (x − a)·σ⁻¹·w + b, where (a, b) are (mean, 1/σ), or (running mean, running var) in inference. */
@@ -94,7 +113,7 @@ function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor,
       if (needs[1] || needs[2]) {
         dweight = Tensor.empty([g.c]);
         dbias = Tensor.empty([g.c]);
-        runReduction('reduce', g, { EVAL: 1 }, [x, dy, runningMean, runningVar, dweight, dbias]);
+        runReduction('reduce', g, { EVAL: 1 }, [x, dy, runningMean, runningVar, dweight, dbias], g.n);
       }
       let dx: Tensor | null = null;
       if (needs[0]) {
@@ -105,20 +124,21 @@ function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor,
     });
   }
 
-  if (g.n * g.hw < 2) throw new Error(`batchNorm: training needs more than one value per channel, got input [${x.shape.join(', ')}] (as PyTorch)`);
+  const rows = Math.min(realRows ?? g.n, g.n);
+  if (rows * g.hw < 2) throw new Error(`batchNorm: training needs more than one value per channel, got input [${x.shape.join(', ')}]${rows < g.n ? ` with ${rows} real rows` : ''} (as PyTorch)`);
   const mean = Tensor.empty([g.c]);
   const invstd = Tensor.empty([g.c]);
-  runReduction('stats', g, { MOMENTUM: momentum }, [x, mean, invstd, runningMean, runningVar]);
+  runReduction('stats', g, { MOMENTUM: momentum }, [x, mean, invstd, runningMean, runningVar], rows);
   const y = normalise(g, x, weight, bias, mean, invstd, false);
   return record(y, 'batchNorm', [x, weight, bias], (dy, needs) => {
     // Σg and Σg·x̂ are both ∂bias and ∂weight and the two sums ∂x needs.
     const sumGxhat = Tensor.empty([g.c]);
     const sumG = Tensor.empty([g.c]);
-    runReduction('reduce', g, { EVAL: 0 }, [x, dy, mean, invstd, sumGxhat, sumG]);
+    runReduction('reduce', g, { EVAL: 0 }, [x, dy, mean, invstd, sumGxhat, sumG], rows);
     let dx: Tensor | null = null;
     if (needs[0]) {
       dx = Tensor.empty(x.shape);
-      runElementwise('dx_train', g, { NB: g.n }, [x, dy, weight, mean, invstd, sumGxhat, sumG, dx]);
+      runElementwise('dx_train', g, {}, [x, dy, weight, mean, invstd, sumGxhat, sumG, dx], rows);
     }
     return [dx, keepIf(sumGxhat, needs[1]), keepIf(sumG, needs[2])];
   });

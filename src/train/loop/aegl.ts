@@ -2,8 +2,12 @@
 // inference mode, gradients with respect to the input only), mark the guiding adversarial
 // examples (GAEs) and return the extra loss term: the mean CE of the GAEs against their labels.
 // Which rows of a batch are tail is known on the host (labels and epoch order are), so each
-// epoch uploads its tail positions once and a step needs no host round trip.
+// epoch uploads its tail positions once and a step needs no host round trip. The attacked rows are
+// padded to a multiple of ATTACK_ROWS_STEP, so every kernel sees a few batch sizes (and the engine
+// builds a few pipelines) however the tail count varies: padding rows are zero images with a head
+// label, never GAEs, masked out of every loss and of batch norm's training statistics.
 import { backward, noGrad } from '../../autograd.js';
+import { withPaddingRows } from '../../ops/batchnorm.js';
 import { countGaes, markGaes, pgdRandomStart, pgdStep, type GaeFilter } from '../../ops/attack.js';
 import { crossEntropy } from '../../ops/loss.js';
 import { gatherRows } from '../../ops/gather.js';
@@ -16,6 +20,23 @@ import { fillBits, Tensor } from '../../tensor.js';
 import type { TrainSettings } from './config.js';
 import type { Objective } from './objective.js';
 
+/** Attacked rows are padded to a multiple of this: ⌈max tail count / 8⌉ batch sizes in all. */
+export const ATTACK_ROWS_STEP = 8;
+const ONE_F32_BITS = 0x3f800000;
+
+/** The attacked rows of a batch, padded: the first `rows` are its tail examples. */
+export interface Attacked {
+  xClean: Tensor;
+  xAdv: Tensor;
+  /** Labels; padding rows get 0, a head class (tailFrom ≥ 1). */
+  yTail: Tensor;
+  /** 1 for the GAEs, else 0. */
+  mark: Tensor;
+  /** 1 for the real rows, 0 for the padding. */
+  real: Tensor;
+  rows: number;
+}
+
 export class Aegl {
   readonly filter: GaeFilter;
   /** Per class: [GAEs, tail examples that never crossed], accumulated over the epoch. */
@@ -25,10 +46,12 @@ export class Aegl {
   private epoch = 0;
   private batches = 0;
 
+  /** `rowsStep`: attacked rows are padded to a multiple of it (1: no padding, for the tests that compare). */
   constructor(
     private readonly settings: TrainSettings,
     private readonly trainLabels: ArrayLike<number>,
     classes: number,
+    private readonly rowsStep = ATTACK_ROWS_STEP,
   ) {
     this.filter = { classes, tailFrom: settings.tailFrom, official: settings.protocol === 'official' };
     this.counts = Tensor.zeros([2 * classes], 'u32').keep();
@@ -61,17 +84,20 @@ export class Aegl {
 
   /**
    * PGD on the tail examples of batch k (batch norm in inference mode, ∂L/∂x only): the clean
-   * and final adversarial tail images, their labels, and the GAE mark. Null without tail examples.
-   * Leaves the model in eval mode under the official protocol (the released code never switches
-   * back), in its previous mode otherwise.
+   * and final adversarial tail images, their labels, and the GAE mark, padded (see Attacked).
+   * Null without tail examples. Leaves the model in eval mode under the official protocol (the
+   * released code never switches back), in its previous mode otherwise.
    */
-  attack(k: number, model: Module, x: Tensor, y: Tensor): { xClean: Tensor; xAdv: Tensor; yTail: Tensor; mark: Tensor } | null {
+  attack(k: number, model: Module, x: Tensor, y: Tensor): Attacked | null {
     const rows = this.tailCount(k);
     if (rows === 0 || !this.positions) return null;
     const s = this.settings;
-    const xClean = gatherRows(x, this.positions, this.offsets[k], rows);
-    const yTail = gatherRows(y, this.positions, this.offsets[k], rows);
-    const mark = Tensor.zeros([rows]);
+    const padded = Math.ceil(rows / this.rowsStep) * this.rowsStep;
+    const xClean = gatherRows(x, this.positions, this.offsets[k], rows, padded);
+    const yTail = gatherRows(y, this.positions, this.offsets[k], rows, padded);
+    const mark = Tensor.zeros([padded]);
+    const real = Tensor.zeros([padded]);
+    fillBits(real, ONE_F32_BITS, rows);
     const wasTraining = model.training;
     model.eval();
     const seed = randU32(s.seed, RngStream.pgdRandomStart, this.epoch * this.batches + k);
@@ -80,7 +106,8 @@ export class Aegl {
       xAdv.requiresGrad = true;
       const logits = model.forward(xAdv);
       markGaes(logits, yTail, mark, this.filter);
-      const grad = backward(crossEntropy(logits, yTail), { inputs: [xAdv] }).get(xAdv);
+      // The mean over the real rows, as without padding (eval-mode rows do not interact).
+      const grad = backward(crossEntropy(logits, yTail, { mask: real }), { inputs: [xAdv] }).get(xAdv);
       if (!grad) throw new Error('AEGL: the attack loss does not depend on the input');
       xAdv = pgdStep(xAdv, xClean, grad, s.eps, s.alpha);
     }
@@ -88,7 +115,7 @@ export class Aegl {
     if (!this.official) noGrad(() => markGaes(model.forward(xAdv), yTail, mark, this.filter));
     countGaes(yTail, mark, this.counts, this.filter);
     if (!this.official) model.train(wasTraining);
-    return { xClean, xAdv, yTail, mark };
+    return { xClean, xAdv, yTail, mark, real, rows };
   }
 
   /**
@@ -104,12 +131,12 @@ export class Aegl {
     if (this.official) {
       const base = objective.loss(model.forward(x), y);
       const a = this.attack(k, model, x, y);
-      return a ? add(base, objective.loss(model.forward(a.xAdv), a.yTail, a.mark)) : base;
+      return a ? add(base, objective.loss(withPaddingRows(a.rows, () => model.forward(a.xAdv)), a.yTail, a.mark)) : base;
     }
     const a = this.attack(k, model, x, y);
     if (!a) return objective.loss(model.forward(x), y);
-    const logits = model.forward(concatRows(x, a.xAdv));
     const rows = x.shape[0];
+    const logits = withPaddingRows(rows + a.rows, () => model.forward(concatRows(x, a.xAdv)));
     const base = objective.loss(sliceRows(logits, 0, rows), y);
     return add(base, objective.loss(sliceRows(logits, rows, a.yTail.size), a.yTail, a.mark));
   }
