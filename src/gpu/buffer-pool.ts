@@ -14,6 +14,13 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(n / step) * step;
 }
 
+/**
+ * A request whose class has no idle buffer takes the smallest idle one up to this much larger:
+ * nearby sizes (AEGL's padded batches of 128 + 8, 16, 24 rows) then share buffers instead of each
+ * keeping its own. Bindings use the tensor's own byte length, so the slack is never read.
+ */
+const REUSE_SLACK = 1.25;
+
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   /** GPU buffers this pool has ever created: a steady-state step must not raise it. */
@@ -24,13 +31,23 @@ export class BufferPool {
 
   acquire(bytes: number, label = 'tensor'): GPUBuffer {
     const size = sizeClass(bytes);
-    const reused = this.free.get(size)?.pop();
+    const reused = this.free.get(size)?.pop() ?? this.idleLarger(size);
+    if (reused) {
+      this.bytesLive += reused.size;
+      return reused;
+    }
     this.bytesLive += size;
-    if (reused) return reused;
     this.created++;
     // UNIFORM too: conv2d's packed kernels read their weights through a uniform binding.
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     return this.device.createBuffer({ size, usage, label });
+  }
+
+  /** The smallest idle buffer larger than `size` and within REUSE_SLACK of it, taken off its list. */
+  private idleLarger(size: number): GPUBuffer | undefined {
+    let best = Infinity;
+    for (const [cls, list] of this.free) if (list.length && cls > size && cls <= size * REUSE_SLACK && cls < best) best = cls;
+    return this.free.get(best)?.pop();
   }
 
   release(buffer: GPUBuffer): void {

@@ -265,7 +265,11 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
       progress.endEpoch({ loss: trainLoss, top1: metrics.top1, lr: record.lr, images, note: valNote + (gae ? `GAE ${gae.total}` : `tail ${metrics.tail?.toFixed(1) ?? '—'}%`) });
       interrupted = session.stopping;
     }
-    if (!interrupted && tuningEnabled() && unconfirmedShapes().length) await confirmWithNote(progress, (performance.now() - runStarted) / 1000);
+    if (!interrupted && tuningEnabled() && unconfirmedShapes().length) {
+      // Training's idle buffers go back first: the trials' inputs would otherwise come on top of them.
+      e.pool.trim();
+      await confirmWithNote(progress, (performance.now() - runStarted) / 1000);
+    }
   } finally {
     process.off('SIGINT', onSigint);
     o.signal?.removeEventListener('abort', onAbort);
