@@ -142,58 +142,35 @@ const wgradGrid =
   (lanes: (g: ConvGeometry) => number) =>
   (g: ConvGeometry, l: Launch): [number, number, number] => [Math.ceil(lanes(g) / WGRAD_WG), l.blocks, l.splits];
 
+/** A variant with the register-blocked defaults: CV 1, PX 8, blocks of 4·CV channels, weights from storage, no clusters, WG lanes. */
+function variant(v: Pick<ConvVariant, 'shader' | 'entry' | 'grid'> & Partial<ConvVariant>): ConvVariant {
+  const cv = v.cv ?? 1;
+  return { cv, px: fixedPx(PX), block: 4 * cv, weights: 'storage', clusters: false, workgroup: WG, ...v };
+}
 function blocked(entry: string, cv: number, grid: ConvVariant['grid'], extra: Partial<ConvVariant> = {}): ConvVariant {
-  return { shader: 'conv2d', entry, cv, px: fixedPx(PX), block: 4 * cv, weights: 'storage', clusters: false, workgroup: entry.startsWith('wgrad') ? WGRAD_WG : WG, grid, ...extra };
+  return variant({ shader: 'conv2d', entry, cv, grid, workgroup: entry.startsWith('wgrad') ? WGRAD_WG : WG, ...extra });
 }
 function tiled(entry: string, grid: ConvVariant['grid']): ConvVariant {
-  return { shader: 'conv2d', entry, cv: 1, px: fixedPx(PX), block: TN, weights: 'storage', clusters: false, workgroup: TILE_LANES, grid, lab: true };
+  return variant({ shader: 'conv2d', entry, block: TN, workgroup: TILE_LANES, grid, lab: true });
 }
 /** Packed forward-shaped kernels (conv2d_packed.wgsl, or conv2d_subgroup.wgsl with clusters), forward or flipped input gradient. */
 function packed(pass: 'fwd' | 'dgrad', px: number, clusters: boolean): ConvVariant {
   const shader = clusters ? 'conv2d_subgroup' : 'conv2d_packed';
   const fits = (g: ConvGeometry) => fitsSpan(shader, g, px) && fitsUniform(pass === 'fwd' ? g.c : g.k, g, 2) && (!clusters || hasClusters());
-  return {
-    shader,
-    entry: `${pass}_${clusters ? 'subgroup' : 'packed'}`,
-    cv: 2,
-    px: fixedPx(px),
-    block: 8,
-    weights: 'packed',
-    clusters,
-    workgroup: WG,
-    grid: rowGrid(clusters),
-    ...(pass === 'dgrad' ? { flipsToForward: true, available: (g) => flipsToForward(g) && fits(g) } : { available: fits }),
-  };
+  const base = { shader, entry: `${pass}_${clusters ? 'subgroup' : 'packed'}`, cv: 2, px: fixedPx(px), weights: 'packed' as const, clusters, grid: rowGrid(clusters) };
+  return variant(pass === 'dgrad' ? { ...base, flipsToForward: true, available: (g) => flipsToForward(g) && fits(g) } : { ...base, available: fits });
 }
 /** dgrad_adjacent (conv2d.wgsl, or conv2d_dgrad_subgroup.wgsl with clusters) on the transposed packed kernel. */
 function adjacent(cv: number, px: number, clusters: boolean): ConvVariant {
-  return {
-    shader: clusters ? 'conv2d_dgrad_subgroup' : 'conv2d',
-    entry: clusters ? 'dgrad_adjacent_subgroup' : 'dgrad_adjacent',
-    cv,
-    px: adjacentPx(px),
-    block: 4 * cv,
-    weights: 'packed',
-    clusters,
-    workgroup: WG,
-    grid: residueGrid(clusters),
-    available: (g) => fitsUniform(g.k, g, cv) && (!clusters || hasClusters()),
-  };
+  const [shader, entry] = clusters ? ['conv2d_dgrad_subgroup', 'dgrad_adjacent_subgroup'] : ['conv2d', 'dgrad_adjacent'];
+  const available = (g: ConvGeometry) => fitsUniform(g.k, g, cv) && (!clusters || hasClusters());
+  return variant({ shader, entry, cv, px: adjacentPx(px), weights: 'packed', clusters, grid: residueGrid(clusters), available });
 }
-function rows(cv: number, clusters: boolean, extra: Partial<ConvVariant> = {}): ConvVariant {
-  return {
-    shader: clusters ? 'conv2d_wgrad_subgroup' : 'conv2d',
-    entry: clusters ? 'wgrad_rows_subgroup' : 'wgrad_rows',
-    cv,
-    px: fixedPx(PX),
-    block: 4 * cv,
-    weights: 'storage',
-    clusters: false, // its lanes share dy loads within one channel block: no BL
-    workgroup: WGRAD_WG,
-    grid: wgradGrid((g) => g.c),
-    available: (g) => fitsRows(g) && (!clusters || hasClusters()),
-    ...extra,
-  };
+/** wgrad_rows (conv2d.wgsl, or conv2d_wgrad_subgroup.wgsl sharing dy loads among a channel block's lanes: no BL). */
+function rows(cv: number, subgroup: boolean, extra: Partial<ConvVariant> = {}): ConvVariant {
+  const [shader, entry] = subgroup ? ['conv2d_wgrad_subgroup', 'wgrad_rows_subgroup'] : ['conv2d', 'wgrad_rows'];
+  const available = (g: ConvGeometry) => fitsRows(g) && (!subgroup || hasClusters());
+  return variant({ shader, entry, cv, workgroup: WGRAD_WG, grid: wgradGrid((g) => g.c), available, ...extra });
 }
 
 /**
