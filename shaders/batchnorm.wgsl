@@ -13,6 +13,9 @@ override EPS: f32 = 1e-5;
 override MOMENTUM: f32 = 0.1;
 // Inference mode: the statistics bindings hold running mean and variance, not mean and 1/σ.
 override EVAL: bool = false;
+// relu(batch_norm(x)) in the same passes: `apply` clamps at 0, and the backward kernels take the
+// incoming gradient only where the output y is positive (y: bound whether or not it is read).
+override RELU: bool = false;
 // Consecutive values handled together (HW % VEC == 0, so they share a channel): 4 runs ~3×
 // faster than 1 on lavapipe (less index arithmetic per value).
 override VEC: u32 = 1u;
@@ -44,7 +47,8 @@ struct Rows { count: u32 }
 @group(0) @binding(3) var<storage, read> r_stat_b: array<f32>;
 @group(0) @binding(4) var<storage, read_write> r_dweight: array<f32>;
 @group(0) @binding(5) var<storage, read_write> r_dbias: array<f32>;
-@group(0) @binding(6) var<uniform> r_rows: Rows;
+@group(0) @binding(6) var<storage, read> r_y: array<f32>;
+@group(0) @binding(7) var<uniform> r_rows: Rows;
 
 // dx_train
 @group(0) @binding(0) var<storage, read> tx: array<f32>;
@@ -55,13 +59,15 @@ struct Rows { count: u32 }
 @group(0) @binding(5) var<storage, read> t_sum_gxhat: array<f32>;
 @group(0) @binding(6) var<storage, read> t_sum_g: array<f32>;
 @group(0) @binding(7) var<storage, read_write> t_dx: array<f32>;
-@group(0) @binding(8) var<uniform> t_rows: Rows;
+@group(0) @binding(8) var<storage, read> t_y: array<f32>;
+@group(0) @binding(9) var<uniform> t_rows: Rows;
 
 // dx_eval
 @group(0) @binding(0) var<storage, read> e_g: array<f32>;
 @group(0) @binding(1) var<storage, read> e_weight: array<f32>;
 @group(0) @binding(2) var<storage, read> e_running_var: array<f32>;
 @group(0) @binding(3) var<storage, read_write> e_dx: array<f32>;
+@group(0) @binding(4) var<storage, read> e_y: array<f32>;
 
 var<workgroup> part_a: array<f32, WG>;
 var<workgroup> part_b: array<f32, WG>;
@@ -136,7 +142,10 @@ fn apply(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
     let scale = inv_std(a_stat_b[c]) * a_weight[c];
     let bias = a_bias[c];
     // (x − mean)·scale, not x·scale − mean·scale: the latter cancels when |mean| ≫ σ.
-    for (var v = 0u; v < VEC; v++) { a_y[i + v] = (ax[i + v] - mean) * scale + bias; }
+    for (var v = 0u; v < VEC; v++) {
+      let y = (ax[i + v] - mean) * scale + bias;
+      a_y[i + v] = select(y, max(y, 0.0), RELU);
+    }
   }
 }
 
@@ -152,7 +161,9 @@ fn reduce(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t:
   for (var r = t; r < n / VEC; r += WG) {
     let j = at(c, r * VEC);
     for (var v = 0u; v < VEC; v++) {
-      let g = r_g[j + v];
+      // Behind a fused ReLU only where y > 0 (&& short-circuits: no y load without RELU).
+      var g = r_g[j + v];
+      if (RELU && r_y[j + v] <= 0.0) { g = 0.0; }
       sg += g;
       sgx += g * (rx[j + v] - mean);
     }
@@ -189,7 +200,9 @@ fn dx_train(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
     let mean_gxhat = t_sum_gxhat[c] / n;
     for (var v = 0u; v < VEC; v++) {
       let xhat = (tx[i + v] - mean) * inv;
-      t_dx[i + v] = select(0.0, scale * (t_g[i + v] - mean_g - xhat * mean_gxhat), i < end);
+      var g = t_g[i + v];
+      if (RELU && t_y[i + v] <= 0.0) { g = 0.0; }
+      t_dx[i + v] = select(0.0, scale * (g - mean_g - xhat * mean_gxhat), i < end);
     }
   }
 }
@@ -201,6 +214,10 @@ fn dx_eval(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
     let i = r * VEC;
     let c = (i / HW) % C;
     let scale = e_weight[c] * inverseSqrt(e_running_var[c] + EPS);
-    for (var v = 0u; v < VEC; v++) { e_dx[i + v] = e_g[i + v] * scale; }
+    for (var v = 0u; v < VEC; v++) {
+      var g = e_g[i + v];
+      if (RELU && e_y[i + v] <= 0.0) { g = 0.0; }
+      e_dx[i + v] = g * scale;
+    }
   }
 }

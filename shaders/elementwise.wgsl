@@ -21,6 +21,13 @@ fn add(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: 
   if (i < arrayLength(&out)) { out[i] = a[i] + b[i]; }
 }
 
+// A residual block's end: out = max(a + b, 0) in one pass (its gradient: relu_backward on out).
+@compute @workgroup_size(WG)
+fn add_relu(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = index(gid, nwg);
+  if (i < arrayLength(&out)) { out[i] = max(a[i] + b[i], 0.0); }
+}
+
 @compute @workgroup_size(WG)
 fn mul(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);
@@ -39,7 +46,7 @@ fn relu(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (i < arrayLength(&y)) { y[i] = max(a[i], 0.0); }
 }
 
-// out = b where a > 0 (a: the ReLU input, b: the incoming gradient); 0 at a == 0 as in PyTorch.
+// out = b where a > 0 (a: the ReLU input, or its output: the same sign test; b: the incoming gradient); 0 at a == 0 as in PyTorch.
 @compute @workgroup_size(WG)
 fn relu_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);

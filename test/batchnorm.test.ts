@@ -200,6 +200,39 @@ describe('batchNorm2d running statistics and dispatches', () => {
   });
 });
 
+describe('batchNorm2d with a fused ReLU matches relu(batch_norm) in float64, forward and backward', () => {
+  /** relu ∘ f and its VJP: the incoming gradient only where f's output is positive. */
+  const withRelu = (f: (xs: Float64Array[]) => Float64Array, vjp: (xs: Float64Array[], g: Float64Array) => Float64Array[]) => ({
+    ref: (xs: Float64Array[]) => f(xs).map((v) => Math.max(v, 0)),
+    refVjp: (xs: Float64Array[], g: Float64Array) => {
+      const y = f(xs);
+      return vjp(xs, g.map((v, i) => (y[i] > 0 ? v : 0)));
+    },
+  });
+  for (const shape of [[1, 3, 5, 7], [2, 17, 33, 31], [2, 16, 32, 32]]) {
+    const c = shape[1];
+    const s = bnShape(shape);
+    it(`training and inference on [${shape}]`, async () => {
+      const seed = freshSeed();
+      const { mean, variance } = randomRunning(c, seed + 55);
+      await checkOp({
+        name: 'batchNorm2d+relu train',
+        shapes: [shape, [c], [c]],
+        gpu: ([x, w, b]) => batchNorm2d(x, w, b, Tensor.zeros([c]), Tensor.full([c], 1), { training: true, relu: true }),
+        ...withRelu(ref.trainForward(s), ref.trainVjp(s)),
+        seed,
+      });
+      await checkOp({
+        name: 'batchNorm2d+relu eval',
+        shapes: [shape, [c], [c]],
+        gpu: ([x, w, b]) => batchNorm2d(x, w, b, Tensor.from(mean), Tensor.from(variance), { training: false, relu: true }),
+        ...withRelu(ref.evalForward(s, mean, variance), ref.evalVjp(s, mean, variance)),
+        seed,
+      });
+    });
+  }
+});
+
 describe('batchNorm2d with padding rows', () => {
   it('gives the real rows exactly what the unpadded batch gets, the padding a zero ∂x, and the running statistics the real rows’ update', async () => {
     const [n, pad, c, h, w] = [5, 3, 6, 3, 4];

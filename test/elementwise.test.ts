@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { add, addInPlace, mul, relu, scale } from '../src/ops/elementwise.js';
+import { add, addInPlace, addRelu, mul, relu, scale } from '../src/ops/elementwise.js';
 import { Tensor } from '../src/tensor.js';
 import { f32, freshSeed, randomArray, relError, useEngine } from './helpers/gpu.js';
 import { checkOp } from './helpers/opcheck.js';
@@ -16,6 +16,14 @@ describe('elementwise ops match the float64 reference, forward and backward', ()
       await checkOp({ name: 'mul', shapes: [shape, shape], gpu: ([a, b]) => mul(a, b), ref: ref.mul, refVjp: ref.mulVjp, seed });
       await checkOp({ name: 'scale', shapes: [shape], gpu: ([x]) => scale(x, -2.5), ref: ref.scale(-2.5), refVjp: ref.scaleVjp(-2.5), seed });
       await checkOp({ name: 'relu', shapes: [shape], gpu: ([x]) => relu(x), ref: ref.relu, refVjp: ref.reluVjp, seed });
+      await checkOp({
+        name: 'addRelu',
+        shapes: [shape, shape],
+        gpu: ([a, b]) => addRelu(a, b),
+        ref: (xs) => ref.relu([ref.add(xs)]),
+        refVjp: (xs, g) => ref.addVjp(xs, ref.reluVjp([ref.add(xs)], g)[0]),
+        seed,
+      });
     });
   }
 });

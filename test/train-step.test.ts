@@ -14,11 +14,21 @@ import { fashionCnn, paramsFrom, resnet32, type Params, type ReluMasks } from '.
 import { sgdSteps } from './reference/sgd.js';
 import { apply, backwardRef, leaf, type RefValue } from './reference/tape.js';
 
-// Every ReLU output of the GPU forward, in order, for the reference's backward (see ReluMasks).
+// Every ReLU output of the GPU forward, in order, for the reference's backward (see ReluMasks):
+// plain ReLUs and those fused into batch norm and into a residual add.
 const reluOutputs: Tensor[] = [];
+const kept = (y: Tensor) => reluOutputs[reluOutputs.push(y) - 1];
 vi.mock('../src/ops/elementwise.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../src/ops/elementwise.js')>();
-  return { ...original, relu: (x: Tensor) => reluOutputs[reluOutputs.push(original.relu(x)) - 1] };
+  return { ...original, relu: (x: Tensor) => kept(original.relu(x)), addRelu: (a: Tensor, b: Tensor) => kept(original.addRelu(a, b)) };
+});
+vi.mock('../src/ops/batchnorm.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/ops/batchnorm.js')>();
+  const batchNorm2d: typeof original.batchNorm2d = (x, w, b, mean, variance, options) => {
+    const y = original.batchNorm2d(x, w, b, mean, variance, options);
+    return options.relu ? kept(y) : y;
+  };
+  return { ...original, batchNorm2d };
 });
 
 useEngine();

@@ -54,12 +54,22 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.normalise(x, false);
+  }
+
+  /** relu(this.forward(x)), fused into the normalisation's own passes. */
+  forwardRelu(x: Tensor): Tensor {
+    return this.normalise(x, true);
+  }
+
+  private normalise(x: Tensor, relu: boolean): Tensor {
     const training = this.training && !this.frozen;
     if (training) this.numBatchesTracked.value++;
     return batchNorm2d(x, this.weight, this.bias, this.runningMean, this.runningVar, {
       training,
       momentum: this.momentum,
       eps: this.eps,
+      relu,
     });
   }
 }

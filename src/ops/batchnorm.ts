@@ -16,6 +16,8 @@ export interface BatchNormOptions {
   eps?: number;
   /** Force the elementwise kernels' dispatch size (tests, benchmarks); the tuner's choice otherwise. */
   variant?: BatchNormVariant;
+  /** relu(batch_norm(x)) in the same passes, forward and backward (no ReLU kernels of its own). */
+  relu?: boolean;
 }
 
 const WG_EW = 256;
@@ -73,10 +75,10 @@ function runReduction(entry: 'stats' | 'reduce', g: Geometry, constants: Record<
   run(entry, { C: g.c, HW: g.hw, VEC: g.vec, EPS: g.eps, ...constants }, bindings, [g.c], rows);
 }
 
-/** y = (x − a)·σ⁻¹·w + b, where (a, b) are (mean, 1/σ), or (running mean, running var) in inference. */
-function normalise(g: Geometry, x: Tensor, weight: Tensor, bias: Tensor, statA: Tensor, statB: Tensor, inference: boolean): Tensor {
+/** y = (x − a)·σ⁻¹·w + b, where (a, b) are (mean, 1/σ), or (running mean, running var) in inference; clamped at 0 with relu. */
+function normalise(g: Geometry, x: Tensor, weight: Tensor, bias: Tensor, statA: Tensor, statB: Tensor, inference: boolean, relu = false): Tensor {
   const y = Tensor.empty(x.shape);
-  runElementwise('apply', g, { EPS: g.eps, EVAL: Number(inference) }, [x, weight, bias, statA, statB, y]);
+  runElementwise('apply', g, { EPS: g.eps, EVAL: Number(inference), RELU: Number(relu) }, [x, weight, bias, statA, statB, y]);
   return y;
 }
 
@@ -97,7 +99,9 @@ function keepIf(t: Tensor | null, needed: boolean): Tensor | null {
 }
 
 function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor, options: BatchNormOptions): Tensor {
-  const { training, momentum = 0.1, eps = 1e-5 } = options;
+  const { training, momentum = 0.1, eps = 1e-5, relu = false } = options;
+  // The backward kernels mask by y's sign behind a fused ReLU; they bind y either way.
+  const RELU = Number(relu);
   const g = geometry(x, eps, options.variant);
   for (const [name, t] of [['weight', weight], ['bias', bias], ['runningMean', runningMean], ['runningVar', runningVar]] as const) {
     if (t.shape.length !== 1 || t.shape[0] !== g.c) throw new Error(`batchNorm: ${name} has shape [${t.shape.join(', ')}], expected [${g.c}]`);
@@ -106,19 +110,19 @@ function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor,
   if (!training) {
     // Inference: normalise with the running statistics; the tape keeps them by reference, as
     // PyTorch does, so they must not change between this forward and its backward.
-    const y = normalise(g, x, weight, bias, runningMean, runningVar, true);
+    const y = normalise(g, x, weight, bias, runningMean, runningVar, true, relu);
     return record(y, 'batchNorm', [x, weight, bias], (dy, needs) => {
       let dweight: Tensor | null = null;
       let dbias: Tensor | null = null;
       if (needs[1] || needs[2]) {
         dweight = Tensor.empty([g.c]);
         dbias = Tensor.empty([g.c]);
-        runReduction('reduce', g, { EVAL: 1 }, [x, dy, runningMean, runningVar, dweight, dbias], g.n);
+        runReduction('reduce', g, { EVAL: 1, RELU }, [x, dy, runningMean, runningVar, dweight, dbias, y], g.n);
       }
       let dx: Tensor | null = null;
       if (needs[0]) {
         dx = Tensor.empty(x.shape);
-        runElementwise('dx_eval', g, { EPS: eps }, [dy, weight, runningVar, dx]);
+        runElementwise('dx_eval', g, { EPS: eps, RELU }, [dy, weight, runningVar, dx, y]);
       }
       return [dx, keepIf(dweight, needs[1]), keepIf(dbias, needs[2])];
     });
@@ -129,16 +133,16 @@ function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor,
   const mean = Tensor.empty([g.c]);
   const invstd = Tensor.empty([g.c]);
   runReduction('stats', g, { MOMENTUM: momentum }, [x, mean, invstd, runningMean, runningVar], rows);
-  const y = normalise(g, x, weight, bias, mean, invstd, false);
+  const y = normalise(g, x, weight, bias, mean, invstd, false, relu);
   return record(y, 'batchNorm', [x, weight, bias], (dy, needs) => {
     // Σg and Σg·x̂ are both ∂bias and ∂weight and the two sums ∂x needs.
     const sumGxhat = Tensor.empty([g.c]);
     const sumG = Tensor.empty([g.c]);
-    runReduction('reduce', g, { EVAL: 0 }, [x, dy, mean, invstd, sumGxhat, sumG], rows);
+    runReduction('reduce', g, { EVAL: 0, RELU }, [x, dy, mean, invstd, sumGxhat, sumG, y], rows);
     let dx: Tensor | null = null;
     if (needs[0]) {
       dx = Tensor.empty(x.shape);
-      runElementwise('dx_train', g, {}, [x, dy, weight, mean, invstd, sumGxhat, sumG, dx], rows);
+      runElementwise('dx_train', g, { RELU }, [x, dy, weight, mean, invstd, sumGxhat, sumG, dx, y], rows);
     }
     return [dx, keepIf(sumGxhat, needs[1]), keepIf(sumG, needs[2])];
   });

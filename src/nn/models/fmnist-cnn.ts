@@ -31,8 +31,8 @@ export class FashionCnn extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const h1 = maxPool2d(relu(this.bn1.forward(this.conv1.forward(x))));
-    const h2 = maxPool2d(relu(this.bn2.forward(this.conv2.forward(h1))));
+    const h1 = maxPool2d(this.bn1.forwardRelu(this.conv1.forward(x)));
+    const h2 = maxPool2d(this.bn2.forwardRelu(this.conv2.forward(h1)));
     return this.fc2.forward(relu(this.fc1.forward(flatten(h2))));
   }
 }

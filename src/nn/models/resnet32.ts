@@ -1,7 +1,7 @@
 // ResNet-32 for CIFAR exactly as the LDAM-DRW reference (resnet_cifar.py, resnet32): 3×3 stem of
 // 16 channels, three stages of five basic blocks at 16/32/64 channels, option-A shortcuts, global
 // average pool, then a linear head (or LDAM's cosine NormedLinear). 464,154 parameters for 10 classes.
-import { add, relu } from '../../ops/elementwise.js';
+import { addRelu } from '../../ops/elementwise.js';
 import { globalAvgPool } from '../../ops/pool.js';
 import { shortcutA } from '../../ops/shortcut.js';
 import type { Tensor } from '../../tensor.js';
@@ -26,8 +26,8 @@ class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = this.bn2.forward(this.conv2.forward(relu(this.bn1.forward(this.conv1.forward(x)))));
-    return relu(add(out, this.downsample ? shortcutA(x, this.planes) : x));
+    const out = this.bn2.forward(this.conv2.forward(this.bn1.forwardRelu(this.conv1.forward(x))));
+    return addRelu(out, this.downsample ? shortcutA(x, this.planes) : x);
   }
 }
 
@@ -56,7 +56,7 @@ export class ResNet32 extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let h = relu(this.bn1.forward(this.conv1.forward(x)));
+    let h = this.bn1.forwardRelu(this.conv1.forward(x));
     for (const stage of this.stages) h = stage.forward(h);
     return this.head.forward(globalAvgPool(h));
   }
