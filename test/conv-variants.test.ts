@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHADER_DIR } from '../src/gpu/kernels.js';
+import { SHADER_DIR } from '../src/gpu/shader-files.js';
 import { CONV_KERNELS, CONV_PASSES, CONV_VARIANTS, defaultVariant, SHADER_CONSTANTS } from '../src/ops/conv-variants.js';
 
 const RESULTS = new URL('../bench/results/', import.meta.url).pathname;

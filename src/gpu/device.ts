@@ -2,33 +2,14 @@
 // Adapter choice: an explicit spec (flag), else $AEGL_ADAPTER, else Dawn's default (Vulkan).
 // A spec is a backend ("vulkan", "opengles"), a substring of the adapter's name, or "backend:name".
 import { create, globals } from 'webgpu';
+import { describeDevice, requestFullDevice, summarize, type AdapterSummary, type OpenedGpu } from './adapter.js';
 import { withNativeStderrFiltered } from './native-stderr.js';
+
+export type { AdapterSummary, OpenedGpu };
 
 Object.assign(globalThis, globals);
 
 const BACKENDS = ['vulkan', 'opengles', 'metal', 'd3d12'] as const;
-
-export interface AdapterSummary {
-  backend: string;
-  name: string;
-  vendor: string;
-  architecture: string;
-  description: string;
-  isFallback: boolean;
-  /** Core WebGPU or the restricted compatibility mode (OpenGL ES). */
-  featureLevel: 'core' | 'compatibility';
-}
-
-export interface OpenedGpu {
-  /** The object create() returned: Dawn crashes if it is garbage-collected while the device lives. */
-  readonly navigatorGpu: GPU;
-  readonly adapter: GPUAdapter;
-  readonly device: GPUDevice;
-  readonly summary: AdapterSummary;
-  readonly hasTimestamps: boolean;
-  /** The smallest subgroup the device may run, where it has WGSL's `subgroups` feature; 0 without it. */
-  readonly subgroupMinSize: number;
-}
 
 export class GpuUnavailableError extends Error {}
 
@@ -36,20 +17,6 @@ function ensureRuntimeDir(): void {
   // Mesa's drivers want a runtime directory; headless machines often have none set.
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
   if (!process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
-}
-
-function summarize(adapter: GPUAdapter, backend: string, featureLevel: 'core' | 'compatibility'): AdapterSummary {
-  const info = adapter.info;
-  const name = info.device || info.description || 'unknown adapter';
-  return {
-    backend,
-    name,
-    vendor: info.vendor,
-    architecture: info.architecture,
-    description: info.description,
-    isFallback: (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
-    featureLevel,
-  };
 }
 
 interface Candidate { gpu: GPU; adapter: GPUAdapter; summary: AdapterSummary }
@@ -63,7 +30,7 @@ async function probe(backend: string): Promise<Candidate | null> {
     return null;
   }
   const adapter = await withNativeStderrFiltered(() => gpu.requestAdapter({ featureLevel, powerPreference: 'high-performance' }));
-  return adapter ? { gpu, adapter, summary: summarize(adapter, backend, featureLevel) } : null;
+  return adapter ? { gpu, adapter, summary: summarize(adapter.info, backend, featureLevel) } : null;
 }
 
 /** Every adapter Dawn offers on this machine, one per backend that answers. */
@@ -114,17 +81,6 @@ export async function openGpu(adapterSpec?: string): Promise<OpenedGpu> {
   ensureRuntimeDir();
   const spec = adapterSpec || process.env.AEGL_ADAPTER || undefined;
   const { gpu, adapter, summary } = await chooseAdapter(spec);
-  const requiredLimits: Record<string, number> = {};
-  const limits = adapter.limits as unknown as Record<string, number>;
-  for (const key in limits) {
-    const value = limits[key];
-    // Raising the dynamic-offset limits only makes Dawn print warnings; nothing here uses them.
-    if (typeof value === 'number' && !key.startsWith('maxDynamic')) requiredLimits[key] = value;
-  }
-  const wanted = ['timestamp-query', 'subgroups'] as GPUFeatureName[];
-  const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
-  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
-  const hasSubgroups = requiredFeatures.includes('subgroups' as GPUFeatureName);
-  const subgroupMinSize = hasSubgroups ? ((adapter.info as { subgroupMinSize?: number }).subgroupMinSize ?? 0) : 0;
-  return { navigatorGpu: gpu, adapter, device, summary, hasTimestamps: requiredFeatures.includes('timestamp-query'), subgroupMinSize };
+  const device = await requestFullDevice(adapter);
+  return { ...describeDevice(device, { adapter, navigatorGpu: gpu }), summary };
 }

@@ -2,11 +2,13 @@
 // Kernels are recorded into one open compute pass of one command encoder; nothing is submitted
 // until the caller reads a result or calls flush(), so a training step is one submit.
 import { BufferPool, sizeClass } from './buffer-pool.js';
-import { openGpu, type OpenedGpu } from './device.js';
+import { describeDevice, type OpenedGpu } from './adapter.js';
 import { KernelCache, kernelLabel, type Bindable, type KernelSpec } from './kernels.js';
 import { runsOnCpu, waitWithoutSpinning } from './quiet-wait.js';
 
 const UNIFORM_ARENA_BYTES = 64 * 1024;
+/** Dawn's Node binding polls pending GPU promises with setImmediate (quiet-wait.ts); a page has no setImmediate to slow. */
+const SPINS_ON_SET_IMMEDIATE = typeof globalThis.setImmediate === 'function';
 
 export interface EngineStats {
   submits: number;
@@ -199,7 +201,7 @@ export class Engine {
    * spinning a core the driver needs (src/gpu/quiet-wait.ts); on a real GPU it awaits as usual.
    */
   wait<T>(work: () => Promise<T>): Promise<T> {
-    return this.onCpu ? waitWithoutSpinning(work) : work();
+    return this.onCpu && SPINS_ON_SET_IMMEDIATE ? waitWithoutSpinning(work) : work();
   }
 
   destroy(): void {
@@ -210,9 +212,26 @@ export class Engine {
 
 let current: Engine | null = null;
 
-/** Opens the process-wide engine (idempotent); `adapter` as in openGpu. */
-export async function initEngine(options: { adapter?: string } = {}): Promise<Engine> {
-  if (!current) current = new Engine(await openGpu(options.adapter));
+export interface EngineOptions {
+  /** Node: which of Dawn's adapters (see openGpu in device.ts). */
+  adapter?: string;
+  /**
+   * A device opened elsewhere (a page's, from navigator.gpu; adapter.ts's requestFullDevice gives
+   * it the limits and features the engine can use), with the adapter it came from when known.
+   * The caller sets the shader source (setShaderSource) and, if it wants one, a tuning store.
+   */
+  device?: { device: GPUDevice; adapter?: GPUAdapter; navigatorGpu?: GPU };
+}
+
+/** Opens the process-wide engine (idempotent): on the device given, else through Dawn in Node. */
+export async function initEngine(options: EngineOptions = {}): Promise<Engine> {
+  if (current) return current;
+  if (options.device) current = new Engine(describeDevice(options.device.device, options.device));
+  else {
+    // Loaded only here, so a page's bundle leaves Dawn and Node's modules out.
+    const node = await import('./node-platform.js');
+    current = new Engine(await node.openNodeGpu(options.adapter));
+  }
   return current;
 }
 

@@ -1,11 +1,15 @@
-// Loads WGSL from shaders/ and caches compute pipelines and bind groups.
+// Loads WGSL and caches compute pipelines and bind groups.
 // A kernel is specialised on its shape through WGSL `override` constants, so the pipeline key is
 // shader + entry point + constants; a bind group is keyed by pipeline + the exact buffer ranges.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// Where the WGSL comes from is the platform's: files in Node (shader-files.ts), strings bundled
+// into a page from the same shaders/*.wgsl.
 
-/** Folder holding the .wgsl files; the same relative place from src/gpu and dist/gpu. */
-export const SHADER_DIR = fileURLToPath(new URL('../../shaders/', import.meta.url));
+let shaderSource: ((name: string) => string) | null = null;
+
+/** Sets where shader sources come from (initEngine does, for its platform). */
+export function setShaderSource(source: (name: string) => string): void {
+  shaderSource = source;
+}
 
 export interface KernelSpec {
   /** File name in shaders/ without `.wgsl`. */
@@ -24,11 +28,8 @@ export interface Bindable {
 }
 
 function readShader(name: string): string {
-  try {
-    return readFileSync(`${SHADER_DIR}${name}.wgsl`, 'utf8');
-  } catch {
-    throw new Error(`kernel source missing: ${SHADER_DIR}${name}.wgsl`);
-  }
+  if (!shaderSource) throw new Error('aegl-gpu: no shader source: open the engine with initEngine() first');
+  return shaderSource(name);
 }
 
 /** WGSL has no includes: a line `#include <name>` is replaced by shaders/<name>.wgsl, once. */

@@ -5,9 +5,6 @@
 // variants whose output disagrees with the default variant's, keeps the fastest and saves the
 // choices to disk. Shipped choices (shipped-tuning.json) spare a fresh machine that wait;
 // `confirmShipped()` re-tunes the ones this run used, a time budget at a time. AEGL_TUNE=0: defaults.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { RngStream } from '../rng-streams.js';
 import { randUniform } from '../rng.js';
 import { Tensor, tidy } from '../tensor.js';
@@ -70,13 +67,31 @@ export function registerTunable(kind: string, variants: readonly string[], trial
   tunables.set(kind, { variants, trial });
 }
 
+/** AEGL_TUNE=0 in Node's environment turns tuning off (a page has no such switch). */
 export function tuningEnabled(): boolean {
-  return process.env.AEGL_TUNE !== '0';
+  return globalThis.process?.env?.AEGL_TUNE !== '0';
 }
 
-/** `$AEGL_CACHE_DIR/tuning.json`, else `~/.cache/aegl-gpu/tuning.json`. */
+/** Where the tuning cache lives: a file in Node (tuning-file.ts), memory or localStorage in a page. */
+export interface TuningStore {
+  /** The cache's place, for messages. */
+  where(): string;
+  /** The stored text, or null when there is none yet. */
+  read(): string | null;
+  write(text: string): void;
+}
+
+/** Until the platform sets one (initEngine does), choices live for this process only. */
+let memoryText: string | null = null;
+let store: TuningStore = { where: () => 'memory', read: () => memoryText, write: (text) => void (memoryText = text) };
+
+export function setTuningStore(s: TuningStore): void {
+  store = s;
+  loaded = null;
+}
+
 export function tuningCachePath(): string {
-  return join(process.env.AEGL_CACHE_DIR || join(homedir(), '.cache', 'aegl-gpu'), 'tuning.json');
+  return store.where();
 }
 
 /** Adapter name + backend + driver description: a driver update starts a fresh tuning. */
@@ -86,7 +101,8 @@ export function adapterKey(): string {
 }
 
 function warn(message: string): void {
-  process.stderr.write(`aegl-gpu: ${message}\n`);
+  if (globalThis.process?.stderr) process.stderr.write(`aegl-gpu: ${message}\n`);
+  else console.warn(`aegl-gpu: ${message}`);
 }
 
 function isChoice(c: unknown): c is Choice {
@@ -96,12 +112,8 @@ function isChoice(c: unknown): c is Choice {
 /** Parses a cache file; anything unexpected yields an empty cache and one warning. */
 function readCache(path: string, quiet = false): CacheFile {
   const empty: CacheFile = { version: CACHE_VERSION, adapters: {} };
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return empty; // no cache yet
-  }
+  const text = store.read();
+  if (text === null) return empty;
   let problem = '';
   try {
     const parsed = JSON.parse(text) as CacheFile;
@@ -293,10 +305,7 @@ function saveCache(done: Tuned[]): void {
   const here = (file.adapters[adapterKey()] ??= {});
   for (const d of done) (here[d.kind] ??= {})[d.key] = d.choice;
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(file, null, 1));
-    renameSync(tmp, path);
+    store.write(JSON.stringify(file, null, 1));
     loaded = { path, file };
   } catch (e) {
     warn(`cannot write the tuning cache ${path}: ${(e as Error).message}`);
