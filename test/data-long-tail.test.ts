@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { imgNumPerCls, longTailSubset, readSubsetFile, selectRecords, validationSplit, writeSubsetFile } from '../src/data/long-tail.js';
+import { imgNumPerCls, longTailSubset, selectRecords, validationSplit } from '../src/data/long-tail.js';
+import { readSubsetFile, writeSubsetFile } from '../src/data/subset-file.js';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 

@@ -9,7 +9,8 @@ import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-const shadersPlugin = {
+/** `import shaders from 'aegl:shaders'`: every shaders/*.wgsl as a string; Node's platform module left out. */
+export const shadersPlugin = {
   name: 'aegl-shaders',
   setup(b) {
     b.onResolve({ filter: /^aegl:shaders$/ }, () => ({ path: 'shaders', namespace: 'aegl-shaders' }));

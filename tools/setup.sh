@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent setup for aegl-gpu on Debian 12 (run as root): a WebGPU-capable Vulkan driver,
-# Fashion-MNIST from Debian, then a check that Dawn finds an adapter. --with-torch also installs
-# Debian's python3-torch, the bench's optional PyTorch CPU peer (never needed to train).
+# Fashion-MNIST and Chromium (for the demo page's browser test) from Debian, then a check that
+# Dawn finds an adapter. --with-torch also installs Debian's python3-torch, the bench's optional
+# PyTorch CPU peer (never needed to train).
 set -euo pipefail
 with_torch=
 for arg in "$@"; do
@@ -46,6 +47,8 @@ if [ -z "$gpu_icd" ] && { [ -z "$mesa_major" ] || [ "$mesa_major" -lt 24 ]; }; t
 fi
 
 has_pkg dataset-fashion-mnist || apt_install dataset-fashion-mnist
+# Debian's Chromium: the demo page's browser test drives it headless (WebGPU on SwiftShader).
+has_pkg chromium || apt_install chromium
 if [ -n "$with_torch" ]; then has_pkg python3-torch || apt_install python3-torch; fi
 
 [ -d node_modules/webgpu ] || npm ci --no-audit --no-fund

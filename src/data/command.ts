@@ -8,7 +8,8 @@ import { tidy } from '../tensor.js';
 import { classCounts, imageBytes, type ImageShape, type Split } from './dataset.js';
 import { defaultAugmentation, epochOrder, GpuDataset, type Augmentation } from './gpu-dataset.js';
 import { loadDataset } from './load.js';
-import { applyLongTail, selectRecords, SUBSET_RNGS, writeSubsetFile, type Profile, type SubsetRng } from './long-tail.js';
+import { selectRecords, SUBSET_RNGS, type Profile, type SubsetRng } from './long-tail.js';
+import { applyLongTail, writeSubsetFile } from './subset-file.js';
 import { GRID_SAMPLES, gridSamples, sampleGridPng } from './sample-grid.js';
 
 export interface DataCommandFlags {

@@ -28,7 +28,8 @@ type InfoWithExtras = GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMi
 export function summarize(info: GPUAdapterInfo, backend: string, featureLevel: 'core' | 'compatibility'): AdapterSummary {
   return {
     backend,
-    name: info.device || info.description || 'unknown adapter',
+    // Browsers may leave device and description empty (Chromium's SwiftShader: vendor google, architecture swiftshader).
+    name: info.device || info.description || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unknown adapter',
     vendor: info.vendor,
     architecture: info.architecture,
     description: info.description,

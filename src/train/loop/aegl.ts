@@ -20,6 +20,9 @@ import { fillBits, Tensor } from '../../tensor.js';
 import type { TrainSettings } from './config.js';
 import type { Objective } from './objective.js';
 
+/** What the attack reads of a run's settings (a page passes just these). */
+export type AttackSettings = Pick<TrainSettings, 'seed' | 'steps' | 'eps' | 'alpha' | 'tailFrom' | 'protocol'>;
+
 /** Attacked rows are padded to a multiple of this: ⌈max tail count / 8⌉ batch sizes in all. */
 export const ATTACK_ROWS_STEP = 8;
 const ONE_F32_BITS = 0x3f800000;
@@ -48,7 +51,7 @@ export class Aegl {
 
   /** `rowsStep`: attacked rows are padded to a multiple of it (1: no padding, for the tests that compare). */
   constructor(
-    private readonly settings: TrainSettings,
+    private readonly settings: AttackSettings,
     private readonly trainLabels: ArrayLike<number>,
     classes: number,
     private readonly rowsStep = ATTACK_ROWS_STEP,

@@ -4,7 +4,8 @@
 import { classCounts as countPerClass, type Dataset } from '../../data/dataset.js';
 import { defaultAugmentation, GpuDataset, NO_AUGMENTATION } from '../../data/gpu-dataset.js';
 import { loadDataset } from '../../data/load.js';
-import { chooseSubset, selectRecords, writeSubsetFile } from '../../data/long-tail.js';
+import { selectRecords } from '../../data/long-tail.js';
+import { chooseSubset, writeSubsetFile } from '../../data/subset-file.js';
 import type { TrainSettings } from './config.js';
 
 /** Per-channel statistics for --normalize: those of the (long-tailed) training images. */
