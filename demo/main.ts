@@ -9,6 +9,9 @@ import { conv2d, FashionCnn, initPageEngine, noGrad, Objective, openNavigatorGpu
 import { argmax } from '../src/ops/metrics.js';
 import { classCounts } from '../src/train/loop/evaluate.js';
 import { cosineSchedule } from '../src/train/loop/schedule.js';
+import { loadWeights, modelToSafe } from '../src/train/run-io/checkpoint.js';
+import { cardFromMetadata, cardToMetadata, type ModelCard } from '../src/train/run-io/model-card.js';
+import { decodeSafetensors, encodeSafetensors } from '../src/train/run-io/safetensors-format.js';
 import { buildSplits, CLASSES, loadFiles, SHAPE } from './data.js';
 import { drawAccuracy, drawStrip } from './draw.js';
 
@@ -31,6 +34,8 @@ const num = (name: string, fallback: number) => (params.has(name) ? Number(param
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = (text: string) => ($('status').textContent = text);
 const TAIL_FROM = 5;
+/** What `aegl-gpu eval` and `predict` read from an exported model's metadata. */
+const CARD: ModelCard = { dataset: 'fmnist', classes: [...CLASSES], ...SHAPE, normalize: null, model: 'cnn', head: 'linear' };
 // The CLI's Fashion-MNIST defaults (src/train/loop/config.ts), chosen there on a validation split:
 // lr 0.05 with a one-epoch warm-up and a per-step cosine decay, then the fine-tune's constant lr.
 const CE = { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 };
@@ -48,7 +53,7 @@ async function checkConv(): Promise<number[]> {
 
 function logRow(epoch: number, phase: string, loss: number, top1: number, gaes: number | null): void {
   const row = document.createElement('tr');
-  for (const v of [epoch, phase, loss.toFixed(4), `${top1.toFixed(2)}%`, gaes ?? '—']) row.append(Object.assign(document.createElement('td'), { textContent: String(v) }));
+  for (const v of [epoch, phase, Number.isNaN(loss) ? '—' : loss.toFixed(4), `${top1.toFixed(2)}%`, gaes ?? '—']) row.append(Object.assign(document.createElement('td'), { textContent: String(v) }));
   $('log').append(row);
 }
 
@@ -66,6 +71,9 @@ async function run(): Promise<void> {
   const testData = GpuDataset.upload(test, SHAPE, { seed: 0 });
   const batch = num('batch', 128);
   const model = new FashionCnn({ numClasses: CLASSES.length, seed: 0 });
+  const checkpoint = ($('checkpoint') as HTMLInputElement).files?.[0];
+  if (checkpoint) await loadCheckpoint(model, checkpoint);
+  $('export').onclick = () => void exportModel(model);
   const objective = new Objective('ce', counts, Number.MAX_SAFE_INTEGER);
   let sgd = new SGD(model.parameters(), CE);
 
@@ -78,6 +86,7 @@ async function run(): Promise<void> {
     logRow(epoch, phase, loss, top1, gaes);
   };
 
+  if (checkpoint) await evaluate(0, 'loaded', NaN, null);
   const epochs = Number(($('epochs') as HTMLInputElement).value);
   const aeglEpochs = Number(($('aegl-epochs') as HTMLInputElement).value);
   const aegl = new Aegl({ seed: 0, steps: AEGL.steps, eps: AEGL.eps, alpha: AEGL.alpha, tailFrom: TAIL_FROM, protocol: 'default' }, train.labels, CLASSES.length);
@@ -106,8 +115,28 @@ async function run(): Promise<void> {
     if (fineTune) await showStrip(model, aegl, trainData, batch);
   }
   state.phase = 'done';
+  ($('export') as HTMLButtonElement).disabled = false;
   state.done = true;
   status(`${state.adapter}: done`);
+}
+
+/** A CLI checkpoint of the Fashion-MNIST CNN, loaded strictly (every tensor, no other), as `aegl-gpu eval` loads it. */
+async function loadCheckpoint(model: FashionCnn, file: File): Promise<void> {
+  const safe = decodeSafetensors(new Uint8Array(await file.arrayBuffer()), file.name);
+  const card = cardFromMetadata(file.name, safe.metadata);
+  if (card && (card.model !== 'cnn' || card.head !== 'linear' || `${card.channels}x${card.height}x${card.width}` !== '1x28x28' || card.normalize)) {
+    throw new Error(`${file.name}: a ${card.model} (${card.head} head, ${card.channels}×${card.height}×${card.width}${card.normalize ? ', normalised inputs' : ''}); this page trains the Fashion-MNIST CNN on raw 1×28×28 pixels`);
+  }
+  loadWeights(file.name, model, safe);
+}
+
+/** Downloads the model as safetensors with its card: `aegl-gpu eval --checkpoint` accepts it. */
+async function exportModel(model: FashionCnn): Promise<void> {
+  const parts = encodeSafetensors(await modelToSafe(model), cardToMetadata(CARD));
+  const link = Object.assign(document.createElement('a'), { href: URL.createObjectURL(new Blob(parts as Uint8Array<ArrayBuffer>[])), download: 'aegl-demo.safetensors' });
+  link.click();
+  // The download reads the blob after this returns.
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
 }
 
 /** The first batch's tail images, attacked again by the fine-tuned model, and what it predicts for each. */

@@ -1,18 +1,26 @@
 // The demo page in headless Chromium (Debian's, installed by tools/setup.sh) on its WebGPU
 // adapter (SwiftShader here): a tiny run, CE then AEGL, must lower the loss and draw the chart
-// and the strip, and the page's conv2d must equal Node's on the same inputs. AEGL_SCREENSHOT=path
-// saves what the page shows (docs/demo.png).
-import { existsSync } from 'node:fs';
+// and the strip, and the page's conv2d must equal Node's on the same inputs; the model it
+// exports must pass `aegl-gpu eval`, and load back into the page with the same accuracy.
+// AEGL_SCREENSHOT=path saves what the page shows (docs/demo.png).
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { conv2d } from '../src/ops/conv.js';
 import { Tensor } from '../src/tensor.js';
 // @ts-expect-error: a plain ES module tool, without type declarations
 import { startDemoServer } from '../tools/demo-server.mjs';
+import { runCli } from './helpers/cli.js';
 import { useEngine } from './helpers/gpu.js';
 
 useEngine();
 const CHROMIUM = '/usr/bin/chromium';
+const done = () => {
+  const s = (window as unknown as { aeglDemo?: { done: boolean; error: string | null } }).aeglDemo;
+  return !!s && (s.done || !!s.error);
+};
 const wave = (n: number, phase: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + phase));
 
 interface DemoState {
@@ -38,13 +46,10 @@ afterAll(async () => {
 });
 
 describe('the demo page', () => {
-  it('trains CE then AEGL in the browser, draws the chart and the strip, and its conv2d matches Node', async () => {
+  it('trains CE then AEGL in the browser, draws the chart and the strip, matches the conv2d of Node, and exports a model that eval accepts and the page loads back', async () => {
     const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
     await page.goto(`${server.url}?auto=1&fraction=0.02&test=200&epochs=2&aegl-epochs=1&batch=64`);
-    await page.waitForFunction(() => {
-      const s = (window as unknown as { aeglDemo?: DemoState }).aeglDemo;
-      return s && (s.done || s.error);
-    }, undefined, { timeout: 240_000 });
+    await page.waitForFunction(done, undefined, { timeout: 240_000 });
     const state = await page.evaluate(() => (window as unknown as { aeglDemo: DemoState }).aeglDemo);
     expect(state.error).toBeNull();
     expect(state.adapter).not.toBe('');
@@ -68,6 +73,27 @@ describe('the demo page', () => {
     expect(err).toBeLessThan(1e-5);
 
     if (process.env.AEGL_SCREENSHOT) await page.screenshot({ path: process.env.AEGL_SCREENSHOT, fullPage: true });
+
+    // Export: a safetensors file with its model card, which the CLI evaluates.
+    const exported = join(mkdtempSync(join(tmpdir(), 'aegl-demo-')), 'aegl-demo.safetensors');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    await download.saveAs(exported);
+    const cli = await runCli(['eval', '--checkpoint', exported]);
+    expect(cli.code, cli.output).toBe(0);
+    expect(cli.stdout).toMatch(/top-1/);
+
+    // And back into a fresh page, whose first evaluation must be the exported model's.
+    const again = await browser.newPage();
+    await again.goto(`${server.url}?fraction=0.02&test=200&batch=64`);
+    await again.fill('#epochs', '0');
+    await again.fill('#aegl-epochs', '0');
+    await again.setInputFiles('#checkpoint', exported);
+    await again.click('#start');
+    await again.waitForFunction(done, undefined, { timeout: 120_000 });
+    const reloaded = await again.evaluate(() => (window as unknown as { aeglDemo: DemoState }).aeglDemo);
+    expect(reloaded.error).toBeNull();
+    expect(reloaded.accuracy).toEqual([state.accuracy[2]]);
+    await again.close();
     await page.close();
   });
 });

@@ -5,6 +5,9 @@ import type { Module } from '../module.js';
 import { FashionCnn } from './fmnist-cnn.js';
 import { ResNet32 } from './resnet32.js';
 
+export const MODELS = ['resnet32', 'cnn'] as const;
+export type ModelName = (typeof MODELS)[number];
+
 export function buildModel(name: string, shape: ImageShape, numClasses: number, options: { normedHead: boolean; seed: number }): Module {
   if (name === 'resnet32') return new ResNet32({ numClasses, inChannels: shape.channels, ...options });
   if (name === 'cnn') {

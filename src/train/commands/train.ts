@@ -15,7 +15,8 @@ import { prepareData } from '../loop/training-data.js';
 import { metricsCsv } from '../reports/metrics-csv.js';
 import { formatDuration, Progress } from '../reports/progress.js';
 import { runReportInput, writeReport } from '../reports/report.js';
-import { loadCheckpoint, loadWeights, saveCheckpoint } from '../run-io/checkpoint.js';
+import { loadCheckpoint, loadWeights } from '../run-io/checkpoint.js';
+import { readSafetensors, saveCheckpoint } from '../run-io/safetensors.js';
 import { cardToMetadata } from '../run-io/model-card.js';
 import { RUN_FILES, RunDir } from '../run-io/run-dir.js';
 
@@ -173,7 +174,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
   let predictions: TestPredictions = {};
   const resumePath = dir.file(RUN_FILES.resume);
   if (checkpointed) {
-    const { metadata, rest } = loadCheckpoint(resumePath, model);
+    const { metadata, rest } = loadCheckpoint(resumePath, model, readSafetensors(resumePath));
     startEpoch = Number(metadata.epoch);
     startStep = Number(metadata.step);
     session.restoreState(resumePath, rest);
@@ -186,7 +187,7 @@ export async function train(flags: TrainFlags, o: TrainOptions): Promise<TrainOu
       log('no checkpoint yet: starting the run again from epoch 1, in place');
     }
     if (settings.init) {
-      loadWeights(settings.init, model);
+      loadWeights(settings.init, model, readSafetensors(settings.init));
       log(`initialised from ${settings.init} (fresh optimizer)`);
     }
   }

@@ -3,14 +3,15 @@
 import { UserError } from '../../errors.js';
 import { DATASETS, type DatasetName } from '../../data/load.js';
 import { defaultSubsetRng, SUBSET_RNGS, type SubsetRng } from '../../data/long-tail.js';
+import { MODELS, type ModelName } from '../../nn/models/index.js';
 import { DRW_EPOCH } from './schedule.js';
 
-export const MODELS = ['resnet32', 'cnn'] as const;
+export { MODELS, type ModelName };
+
 export const BASE_LOSSES = ['ce', 'drw', 'ldam', 'ldam-drw'] as const;
 export const METHODS = [...BASE_LOSSES, 'aegl'] as const;
 export const SCHEDULES = ['ldam-drw', 'cosine', 'aegl'] as const;
 
-export type ModelName = (typeof MODELS)[number];
 export type BaseLoss = (typeof BASE_LOSSES)[number];
 export type Method = (typeof METHODS)[number];
 

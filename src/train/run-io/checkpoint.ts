@@ -1,10 +1,11 @@
 // Model state ↔ safetensors with PyTorch's state_dict names and layouts (f32 tensors, int64
 // num_batches_tracked scalars), so checkpoints load in PyTorch and PyTorch's exports load here.
+// No file I/O (a page uses it too): `path` only names the source in errors.
 import { engine } from '../../gpu/engine.js';
 import { UserError } from '../../errors.js';
 import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor.js';
-import { readSafetensors, writeSafetensors, type SafeTensor, type SafetensorsFile } from './safetensors.js';
+import type { SafeTensor, SafetensorsFile } from './safetensors-format.js';
 
 /** Reads named GPU tensors back as safetensors entries (one read each: call once per epoch). */
 export async function tensorsToSafe(named: readonly [string, Tensor][]): Promise<SafeTensor[]> {
@@ -22,11 +23,6 @@ export async function modelToSafe(model: Module): Promise<SafeTensor[]> {
     tensors.push({ name, dtype: 'I64', shape: [], data: BigInt64Array.of(BigInt(counter.value)) });
   }
   return tensors;
-}
-
-/** Writes the model (plus extra entries, e.g. optimizer state) atomically. */
-export async function saveCheckpoint(path: string, model: Module, extra: SafeTensor[] = [], metadata?: Record<string, string>): Promise<void> {
-  writeSafetensors(path, [...(await modelToSafe(model)), ...extra], metadata);
 }
 
 /** Copies `entry` into `target` after checking its shape; names the file and key on mismatch. */
@@ -47,7 +43,7 @@ export function loadInto(path: string, entry: SafeTensor | undefined, name: stri
 export function loadCheckpoint(
   path: string,
   model: Module,
-  file: SafetensorsFile = readSafetensors(path),
+  file: SafetensorsFile,
 ): { metadata: Record<string, string>; rest: Map<string, SafeTensor> } {
   const rest = new Map(file.tensors);
   for (const [name, t] of model.namedState()) {
@@ -84,7 +80,7 @@ function firstNonFinite(t: SafeTensor): number | null {
  * missing, misshapen or mistyped tensor, an unknown tensor name and a NaN or infinite value are
  * refused, naming the tensor. Returns the file's metadata.
  */
-export function loadWeights(path: string, model: Module, file: SafetensorsFile = readSafetensors(path)): Record<string, string> {
+export function loadWeights(path: string, model: Module, file: SafetensorsFile): Record<string, string> {
   const weights = withoutDataParallelPrefix(file);
   for (const t of weights.tensors.values()) {
     const v = firstNonFinite(t);

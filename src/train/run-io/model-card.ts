@@ -5,7 +5,7 @@
 // names and the dataset it is evaluated on, with no normalisation, as the AEGL code trains.
 import type { ImageShape } from '../../data/dataset.js';
 import { UserError } from '../../errors.js';
-import { MODELS, type ModelName } from '../loop/config.js';
+import { MODELS, type ModelName } from '../../nn/models/index.js';
 
 export interface ModelCard extends ImageShape {
   dataset: string;
