@@ -18,7 +18,7 @@ import { drawAccuracy, drawStrip } from './draw.js';
 interface DemoState {
   adapter: string;
   phase: string;
-  losses: { epoch: number; phase: string; loss: number }[];
+  losses: { epoch: number; phase: string; loss: number; seconds: number; images: number }[];
   accuracy: number[][];
   gaes: number[];
   /** conv2d on fixed inputs (test/browser-demo.test.ts compares it with Node's). */
@@ -51,9 +51,9 @@ async function checkConv(): Promise<number[]> {
   return out;
 }
 
-function logRow(epoch: number, phase: string, loss: number, top1: number, gaes: number | null): void {
+function logRow(epoch: number, phase: string, loss: number, top1: number, gaes: number | null, seconds: number | null): void {
   const row = document.createElement('tr');
-  for (const v of [epoch, phase, Number.isNaN(loss) ? '—' : loss.toFixed(4), `${top1.toFixed(2)}%`, gaes ?? '—']) row.append(Object.assign(document.createElement('td'), { textContent: String(v) }));
+  for (const v of [epoch, phase, Number.isNaN(loss) ? '—' : loss.toFixed(4), `${top1.toFixed(2)}%`, gaes ?? '—', seconds === null ? '—' : seconds.toFixed(1)]) row.append(Object.assign(document.createElement('td'), { textContent: String(v) }));
   $('log').append(row);
 }
 
@@ -77,16 +77,16 @@ async function run(): Promise<void> {
   const objective = new Objective('ce', counts, Number.MAX_SAFE_INTEGER);
   let sgd = new SGD(model.parameters(), CE);
 
-  const evaluate = async (epoch: number, phase: string, loss: number, gaes: number | null) => {
+  const evaluate = async (epoch: number, phase: string, loss: number, gaes: number | null, seconds: number | null) => {
     const c = await classCounts(model, testData, CLASSES.length, batch);
     const accuracy = CLASSES.map((_, k) => (100 * c[2 * k]) / Math.max(1, c[2 * k + 1]));
     const top1 = (100 * accuracy.reduce((s, a, k) => s + (a / 100) * c[2 * k + 1], 0)) / test.labels.length;
     state.accuracy.push(accuracy);
     drawAccuracy($('chart') as unknown as SVGSVGElement, accuracy, counts, TAIL_FROM);
-    logRow(epoch, phase, loss, top1, gaes);
+    logRow(epoch, phase, loss, top1, gaes, seconds);
   };
 
-  if (checkpoint) await evaluate(0, 'loaded', NaN, null);
+  if (checkpoint) await evaluate(0, 'loaded', NaN, null, null);
   const epochs = Number(($('epochs') as HTMLInputElement).value);
   const aeglEpochs = Number(($('aegl-epochs') as HTMLInputElement).value);
   const aegl = new Aegl({ seed: 0, steps: AEGL.steps, eps: AEGL.eps, alpha: AEGL.alpha, tailFrom: TAIL_FROM, protocol: 'default' }, train.labels, CLASSES.length);
@@ -99,6 +99,7 @@ async function run(): Promise<void> {
     if (fineTune) aegl.startEpoch(e, order, batch);
     model.train();
     let sum = 0;
+    const started = performance.now();
     const steps = trainData.numBatches(batch);
     const ceLr = cosineSchedule(CE.lr, { epochs, stepsPerEpoch: steps, warmup: 1 });
     for (let k = 0; k < steps; k++) {
@@ -108,10 +109,11 @@ async function run(): Promise<void> {
       loss.dispose();
       status(`${state.adapter}: ${phase} epoch ${e + 1}, step ${k + 1}/${steps}, loss ${(sum / (k + 1)).toFixed(4)}`);
     }
-    state.losses.push({ epoch: e + 1, phase, loss: sum / steps });
+    const seconds = (performance.now() - started) / 1000;
+    state.losses.push({ epoch: e + 1, phase, loss: sum / steps, seconds, images: train.labels.length });
     const gaes = fineTune ? Array.from(await aegl.counts.read()).filter((_, i) => i % 2 === 0).reduce((a, b) => a + b, 0) : null;
     if (gaes !== null) state.gaes.push(gaes);
-    await evaluate(e + 1, phase, sum / steps, gaes);
+    await evaluate(e + 1, phase, sum / steps, gaes, seconds);
     if (fineTune) await showStrip(model, aegl, trainData, batch);
   }
   state.phase = 'done';

@@ -25,7 +25,7 @@ const wave = (n: number, phase: number) => Float32Array.from({ length: n }, (_, 
 
 interface DemoState {
   adapter: string;
-  losses: { epoch: number; phase: string; loss: number }[];
+  losses: { epoch: number; phase: string; loss: number; seconds: number; images: number }[];
   accuracy: number[][];
   gaes: number[];
   conv: number[];
