@@ -12,10 +12,11 @@ import { cosineSchedule } from '../src/train/loop/schedule.js';
 import { loadWeights, modelToSafe } from '../src/train/run-io/checkpoint.js';
 import { cardFromMetadata, cardToMetadata, type ModelCard } from '../src/train/run-io/model-card.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/train/run-io/safetensors-format.js';
+import { CONV_CHECK, wave } from './conv-check.js';
 import { buildSplits, CLASSES, loadFiles, SHAPE } from './data.js';
 import { drawAccuracy, drawStrip } from './draw.js';
 
-interface DemoState {
+export interface DemoState {
   adapter: string;
   phase: string;
   losses: { epoch: number; phase: string; loss: number; seconds: number; images: number }[];
@@ -41,11 +42,10 @@ const CARD: ModelCard = { dataset: 'fmnist', classes: [...CLASSES], ...SHAPE, no
 const CE = { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 };
 const AEGL = { lr: 1e-5, steps: 3, eps: 1 / 255, alpha: 1 / 255 / 8 };
 
-/** The same fixed inputs as test/browser-bundle.test.ts. */
-const wave = (n: number, phase: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + phase));
-
 async function checkConv(): Promise<number[]> {
-  const y = conv2d(Tensor.from(wave(2 * 3 * 9 * 7, 0), [2, 3, 9, 7]), Tensor.from(wave(5 * 3 * 3 * 3, 1), [5, 3, 3, 3]), null, { padding: 1 });
+  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const { x, w, padding } = CONV_CHECK;
+  const y = conv2d(Tensor.from(wave(size(x), 0), x), Tensor.from(wave(size(w), 1), w), null, { padding });
   const out = Array.from(await y.read());
   y.dispose();
   return out;

@@ -12,14 +12,12 @@ import { conv2d } from '../src/ops/conv.js';
 import { Tensor } from '../src/tensor.js';
 // @ts-expect-error: a plain ES module tool, without type declarations
 import { bundleBrowser } from '../tools/bundle-browser.mjs';
+import { CONV_CHECK, wave } from '../demo/conv-check.js';
 import { useEngine } from './helpers/gpu.js';
 
 useEngine();
 const ROOT = new URL('../', import.meta.url).pathname;
 
-/** Deterministic conv inputs, the same in this process and in the bundle's. */
-const CONV = { x: [2, 3, 9, 7], w: [5, 3, 3, 3] };
-const values = (n: number, phase: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + phase));
 
 /** Run in a child process: Dawn stands in for navigator.gpu, everything else comes from the bundle. */
 const PAGE_SCRIPT = (bundle: string) => `
@@ -28,10 +26,10 @@ Object.assign(globalThis, globals);
 const aegl = await import(${JSON.stringify(pathToFileURL(bundle).href)});
 const navigatorGpu = create([]);
 await aegl.initPageEngine(await aegl.openNavigatorGpu(navigatorGpu), aegl.shaders);
-const values = ${values.toString()};
-const CONV = ${JSON.stringify(CONV)};
+const wave = ${wave.toString()};
+const CONV = ${JSON.stringify(CONV_CHECK)};
 const size = (s) => s.reduce((a, b) => a * b, 1);
-const y = aegl.conv2d(aegl.Tensor.from(Float32Array.from(values(size(CONV.x), 0)), CONV.x), aegl.Tensor.from(Float32Array.from(values(size(CONV.w), 1)), CONV.w), null, { padding: 1 });
+const y = aegl.conv2d(aegl.Tensor.from(wave(size(CONV.x), 0), CONV.x), aegl.Tensor.from(wave(size(CONV.w), 1), CONV.w), null, { padding: CONV.padding });
 const conv = Array.from(await y.read());
 
 // A few SGD steps of the Fashion-MNIST CNN (12×12 inputs) on one fixed batch: the loss must fall.
@@ -39,7 +37,7 @@ const model = new aegl.FashionCnn({ numClasses: 10, size: 12, seed: 3 });
 model.train();
 const sgd = new aegl.SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 0, nesterov: false });
 const objective = new aegl.Objective('ce', Array(10).fill(1), 1000);
-const batch = { x: aegl.Tensor.from(Float32Array.from(values(16 * 144, 2), (v) => (v + 1) / 2), [16, 1, 12, 12]), y: aegl.Tensor.from(Array.from({ length: 16 }, (_, i) => i % 10), [16], 'u32') };
+const batch = { x: aegl.Tensor.from(wave(16 * 144, 2).map((v) => (v + 1) / 2), [16, 1, 12, 12]), y: aegl.Tensor.from(Array.from({ length: 16 }, (_, i) => i % 10), [16], 'u32') };
 const losses = [];
 for (let k = 0; k < 10; k++) losses.push(await aegl.tidy(() => aegl.trainStep({ model, objective, sgd }, batch, k)).item());
 process.stdout.write(JSON.stringify({ conv, losses }));
@@ -60,7 +58,8 @@ describe('the engine bundled for a page', () => {
     const page = JSON.parse(stdout) as { conv: number[]; losses: number[] };
 
     const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
-    const y = conv2d(Tensor.from(Float32Array.from(values(size(CONV.x), 0)), CONV.x), Tensor.from(Float32Array.from(values(size(CONV.w), 1)), CONV.w), null, { padding: 1 });
+    const { x, w, padding } = CONV_CHECK;
+    const y = conv2d(Tensor.from(wave(size(x), 0), x), Tensor.from(wave(size(w), 1), w), null, { padding });
     expect(page.conv).toEqual(Array.from(await y.read()));
     y.dispose();
     expect(page.losses.every(Number.isFinite)).toBe(true);

@@ -12,6 +12,8 @@ import { conv2d } from '../src/ops/conv.js';
 import { Tensor } from '../src/tensor.js';
 // @ts-expect-error: a plain ES module tool, without type declarations
 import { startDemoServer } from '../tools/demo-server.mjs';
+import { CONV_CHECK, wave } from '../demo/conv-check.js';
+import type { DemoState } from '../demo/main.js';
 import { runCli } from './helpers/cli.js';
 import { useEngine } from './helpers/gpu.js';
 
@@ -21,17 +23,7 @@ const done = () => {
   const s = (window as unknown as { aeglDemo?: { done: boolean; error: string | null } }).aeglDemo;
   return !!s && (s.done || !!s.error);
 };
-const wave = (n: number, phase: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + phase));
 
-interface DemoState {
-  adapter: string;
-  losses: { epoch: number; phase: string; loss: number; seconds: number; images: number }[];
-  accuracy: number[][];
-  gaes: number[];
-  conv: number[];
-  done: boolean;
-  error: string | null;
-}
 
 let server: { url: string; close: () => Promise<void> };
 let browser: Browser;
@@ -64,7 +56,9 @@ describe('the demo page', () => {
     const strip = await page.locator('#strip canvas').evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
     expect(strip[0]).toBeGreaterThan(28);
 
-    const y = conv2d(Tensor.from(wave(2 * 3 * 9 * 7, 0), [2, 3, 9, 7]), Tensor.from(wave(5 * 3 * 3 * 3, 1), [5, 3, 3, 3]), null, { padding: 1 });
+    const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+    const { x, w, padding } = CONV_CHECK;
+    const y = conv2d(Tensor.from(wave(size(x), 0), x), Tensor.from(wave(size(w), 1), w), null, { padding });
     const node = Array.from(await y.read());
     y.dispose();
     // SwiftShader's kernels are ours, compiled by another driver: f32 agreement, not bits.
