@@ -5,7 +5,10 @@
 // the page's state is on window.aeglDemo for that test.
 import shaders from 'aegl:shaders';
 import { GpuDataset } from '../src/data/gpu-dataset.js';
-import { conv2d, FashionCnn, initPageEngine, noGrad, Objective, openNavigatorGpu, SGD, Tensor, tidy, trainStep, Aegl } from '../src/browser.js';
+import { conv2d, engine, FashionCnn, initPageEngine, noGrad, Objective, openNavigatorGpu, SGD, Tensor, tidy, trainStep, Aegl } from '../src/browser.js';
+import { addInPlace } from '../src/ops/elementwise.js';
+import { fillBits } from '../src/tensor.js';
+import { computeMetrics } from '../src/train/loop/metrics.js';
 import { argmax } from '../src/ops/metrics.js';
 import { classCounts } from '../src/train/loop/evaluate.js';
 import { cosineSchedule } from '../src/train/loop/schedule.js';
@@ -18,7 +21,6 @@ import { drawAccuracy, drawStrip } from './draw.js';
 
 export interface DemoState {
   adapter: string;
-  phase: string;
   losses: { epoch: number; phase: string; loss: number; seconds: number; images: number }[];
   accuracy: number[][];
   gaes: number[];
@@ -27,7 +29,7 @@ export interface DemoState {
   done: boolean;
   error: string | null;
 }
-const state: DemoState = { adapter: '', phase: 'loading', losses: [], accuracy: [], gaes: [], conv: [], done: false, error: null };
+const state: DemoState = { adapter: '', losses: [], accuracy: [], gaes: [], conv: [], done: false, error: null };
 (window as unknown as { aeglDemo: DemoState }).aeglDemo = state;
 
 const params = new URLSearchParams(location.search);
@@ -35,6 +37,8 @@ const num = (name: string, fallback: number) => (params.has(name) ? Number(param
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = (text: string) => ($('status').textContent = text);
 const TAIL_FROM = 5;
+/** How often the status line reads the running loss back (each read waits for the GPU). */
+const STATUS_MS = 2000;
 /** What `aegl-gpu eval` and `predict` read from an exported model's metadata. */
 const CARD: ModelCard = { dataset: 'fmnist', classes: [...CLASSES], ...SHAPE, normalize: null, model: 'cnn', head: 'linear' };
 // The CLI's Fashion-MNIST defaults (src/train/loop/config.ts), chosen there on a validation split:
@@ -76,14 +80,14 @@ async function run(): Promise<void> {
   $('export').onclick = () => void exportModel(model);
   const objective = new Objective('ce', counts, Number.MAX_SAFE_INTEGER);
   let sgd = new SGD(model.parameters(), CE);
+  const lossSum = Tensor.zeros([1]);
 
   const evaluate = async (epoch: number, phase: string, loss: number, gaes: number | null, seconds: number | null) => {
-    const c = await classCounts(model, testData, CLASSES.length, batch);
-    const accuracy = CLASSES.map((_, k) => (100 * c[2 * k]) / Math.max(1, c[2 * k + 1]));
-    const top1 = (100 * accuracy.reduce((s, a, k) => s + (a / 100) * c[2 * k + 1], 0)) / test.labels.length;
+    const metrics = computeMetrics(await classCounts(model, testData, CLASSES.length, batch), counts, TAIL_FROM);
+    const accuracy = metrics.perClass.map((a) => a ?? 0);
     state.accuracy.push(accuracy);
     drawAccuracy($('chart') as unknown as SVGSVGElement, accuracy, counts, TAIL_FROM);
-    logRow(epoch, phase, loss, top1, gaes, seconds);
+    logRow(epoch, phase, loss, metrics.top1, gaes, seconds);
   };
 
   if (checkpoint) await evaluate(0, 'loaded', NaN, null, null);
@@ -93,30 +97,38 @@ async function run(): Promise<void> {
   for (let e = 0; e < epochs + aeglEpochs; e++) {
     const fineTune = e >= epochs;
     const phase = fineTune ? 'AEGL' : 'CE';
-    if (e === epochs) sgd = new SGD(model.parameters(), { ...CE, lr: AEGL.lr });
-    state.phase = phase;
+    if (e === epochs) {
+      // The fine-tune starts with a fresh optimizer, as `aegl-gpu train --init` does.
+      sgd.dispose();
+      sgd = new SGD(model.parameters(), { ...CE, lr: AEGL.lr });
+    }
     const order = trainData.startEpoch(e);
     if (fineTune) aegl.startEpoch(e, order, batch);
     model.train();
-    let sum = 0;
+    // The epoch's losses add up on the GPU (as the CLI's session does); the running loss is read
+    // only every couple of seconds, which also lets the page redraw.
+    fillBits(lossSum, 0);
     const started = performance.now();
+    let shown = started;
     const steps = trainData.numBatches(batch);
     const ceLr = cosineSchedule(CE.lr, { epochs, stepsPerEpoch: steps, warmup: 1 });
     for (let k = 0; k < steps; k++) {
       if (!fineTune) sgd.lr = ceLr(e, k);
-      const loss = tidy(() => trainStep({ model, objective, sgd, aegl: fineTune ? aegl : null }, trainData.batch(k, batch, { augment: false }), k));
-      sum += await loss.item();
-      loss.dispose();
-      status(`${state.adapter}: ${phase} epoch ${e + 1}, step ${k + 1}/${steps}, loss ${(sum / (k + 1)).toFixed(4)}`);
+      tidy(() => addInPlace(lossSum, trainStep({ model, objective, sgd, aegl: fineTune ? aegl : null }, trainData.batch(k, batch, { augment: false }), k)));
+      engine().flush();
+      if (performance.now() - shown > STATUS_MS) {
+        status(`${state.adapter}: ${phase} epoch ${e + 1}, step ${k + 1}/${steps}, loss ${((await lossSum.item()) / (k + 1)).toFixed(4)}`);
+        shown = performance.now();
+      }
     }
+    const loss = (await lossSum.item()) / steps;
     const seconds = (performance.now() - started) / 1000;
-    state.losses.push({ epoch: e + 1, phase, loss: sum / steps, seconds, images: train.labels.length });
+    state.losses.push({ epoch: e + 1, phase, loss, seconds, images: train.labels.length });
     const gaes = fineTune ? Array.from(await aegl.counts.read()).filter((_, i) => i % 2 === 0).reduce((a, b) => a + b, 0) : null;
     if (gaes !== null) state.gaes.push(gaes);
-    await evaluate(e + 1, phase, sum / steps, gaes, seconds);
+    await evaluate(e + 1, phase, loss, gaes, seconds);
     if (fineTune) await showStrip(model, aegl, trainData, batch);
   }
-  state.phase = 'done';
   ($('export') as HTMLButtonElement).disabled = false;
   state.done = true;
   status(`${state.adapter}: done`);

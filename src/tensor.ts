@@ -64,7 +64,7 @@ export class Tensor implements Bindable {
 
   static full(shape: readonly number[], value: number): Tensor {
     const t = Tensor.empty(shape, 'f32');
-    fillBits(t, new Uint32Array(new Float32Array([value]).buffer)[0]);
+    fillBits(t, f32Bits(value));
     return t;
   }
 
@@ -111,6 +111,9 @@ export class Tensor implements Bindable {
     return (await this.read())[0];
   }
 }
+
+/** The 32-bit pattern of `value` as an f32 (for fillBits). */
+export const f32Bits = (value: number): number => new Uint32Array(new Float32Array([value]).buffer)[0];
 
 /** Writes one 32-bit pattern into the first `count` elements, all by default (zeros, a constant, or the test poison). */
 export function fillBits(t: Tensor, bits: number, count = t.size): void {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Reads a tuning cache ($AEGL_CACHE_DIR/tuning.json, else ~/.cache/aegl-gpu/tuning.json) and writes
+// Reads this machine's tuning cache (where the engine keeps it: $AEGL_CACHE_DIR/tuning.json, else
+// ~/.cache/aegl-gpu/tuning.json; run `npm run build` first) and writes
 //   summary OUT.json — how often the tuner chose each variant, per adapter and kernel kind: the
 //     evidence, committed as bench/results/tuner-choices.json, that decides which conv variants
 //     training tunes over and which stay in the lab (test/conv-variants.test.ts reads it);
@@ -7,19 +8,19 @@
 //     src/gpu/shipped-tuning.json: what a fresh machine with the same adapter name and backend runs
 //     before its own tuner has confirmed it (src/gpu/tuner.ts).
 // Usage: node tools/tuner-choices.mjs summary|ship OUT.json
-import { readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { tuningFile } from '../dist/gpu/tuning-file.js';
 
 const [mode, out] = process.argv.slice(2);
 if (!['summary', 'ship'].includes(mode) || !out) {
   console.error('usage: node tools/tuner-choices.mjs summary|ship OUT.json');
   process.exit(2);
 }
-const path = join(process.env.AEGL_CACHE_DIR || join(homedir(), '.cache', 'aegl-gpu'), 'tuning.json');
+const path = tuningFile.where();
 let cache;
 try {
-  cache = JSON.parse(readFileSync(path, 'utf8'));
+  cache = JSON.parse(tuningFile.read() ?? 'null');
+  if (!cache?.adapters) throw new Error('no tuning cache there');
 } catch (e) {
   console.error(`tuner-choices: cannot read the tuning cache ${path}: ${e.message}`);
   process.exit(1);

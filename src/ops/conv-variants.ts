@@ -87,8 +87,8 @@ export interface ConvVariant {
   flipsToForward?: boolean;
   /** Invocations per workgroup, as the entry point's @workgroup_size declares (checked by the test). */
   workgroup: number;
-  /** Workgroups for one dispatch. */
-  grid: (g: ConvGeometry, launch: Launch) => [number, number, number];
+  /** Workgroups for one dispatch, of `workgroup` invocations each (the field above). */
+  grid: (g: ConvGeometry, launch: Launch, workgroup: number) => [number, number, number];
   /** The shapes it runs (all when absent). */
   available?: (g: ConvGeometry) => boolean;
   /**
@@ -117,20 +117,20 @@ const lanesFor = (groups: number, { bl }: Launch, clusters: boolean) =>
 /** Forward-shaped kernels: one invocation per px pixels of an output row; z: channel blocks. */
 const rowGrid =
   (clusters: boolean) =>
-  (g: ConvGeometry, l: Launch): [number, number, number] => [
-    ...grid1d(Math.ceil(lanesFor(g.n * g.ho * Math.ceil(g.wo / l.px), l, clusters) / WG)),
+  (g: ConvGeometry, l: Launch, workgroup: number): [number, number, number] => [
+    ...grid1d(Math.ceil(lanesFor(g.n * g.ho * Math.ceil(g.wo / l.px), l, clusters) / workgroup)),
     Math.ceil(l.blocks / l.bl),
   ];
 /** dgrad by row residue: one invocation per px pixels of an input row of one residue iy mod stride; z: channel blocks × residues. */
 const residueGrid =
   (clusters: boolean) =>
-  (g: ConvGeometry, l: Launch): [number, number, number] => [
-    ...grid1d(Math.ceil(lanesFor(g.n * Math.ceil(g.h / g.stride) * Math.ceil(g.w / l.px), l, clusters) / WG)),
+  (g: ConvGeometry, l: Launch, workgroup: number): [number, number, number] => [
+    ...grid1d(Math.ceil(lanesFor(g.n * Math.ceil(g.h / g.stride) * Math.ceil(g.w / l.px), l, clusters) / workgroup)),
     Math.ceil(l.blocks / l.bl) * g.stride,
   ];
 /** dgrad_blocked: one invocation per PX input pixels of one column residue ix mod stride; z: channel blocks × residues. */
-const columnResidueGrid = (g: ConvGeometry, l: Launch): [number, number, number] => [
-  ...grid1d(Math.ceil((g.n * g.h * Math.ceil(Math.ceil(g.w / g.stride) / l.px)) / WG)),
+const columnResidueGrid = (g: ConvGeometry, l: Launch, workgroup: number): [number, number, number] => [
+  ...grid1d(Math.ceil((g.n * g.h * Math.ceil(Math.ceil(g.w / g.stride) / l.px)) / workgroup)),
   l.blocks * g.stride,
 ];
 /** Implicit GEMM tiles of TM pixels (fwd: output, dgrad: input) × TN channels. */
@@ -140,7 +140,7 @@ const tileGrid =
 /** Weight gradient: x over input channels (× kernel rows), y over output-channel blocks, z over splits. */
 const wgradGrid =
   (lanes: (g: ConvGeometry) => number) =>
-  (g: ConvGeometry, l: Launch): [number, number, number] => [Math.ceil(lanes(g) / WGRAD_WG), l.blocks, l.splits];
+  (g: ConvGeometry, l: Launch, workgroup: number): [number, number, number] => [Math.ceil(lanes(g) / workgroup), l.blocks, l.splits];
 
 /** A variant with the register-blocked defaults: CV 1, PX 8, blocks of 4·CV channels, weights from storage, no clusters, WG lanes. */
 function variant(v: Pick<ConvVariant, 'shader' | 'entry' | 'grid'> & Partial<ConvVariant>): ConvVariant {

@@ -119,7 +119,7 @@ export function convForward(g: ConvGeometry, x: Tensor, w: Tensor, b: Tensor | n
   const px = v.px(g);
   const spec = { shader: v.shader, entry: v.entry, constants: constants(g, { HAS_BIAS: b ? 1 : 0, CV: v.cv, PX: px }) };
   // Without a bias, w fills the bias slot: the binding must exist, and HAS_BIAS=0 never reads it.
-  engine().run(spec, [x, w, b ?? w, y], v.grid(g, { ...noSplits, px, blocks: Math.ceil(g.k / v.block) }));
+  engine().run(spec, [x, w, b ?? w, y], v.grid(g, { ...noSplits, px, blocks: Math.ceil(g.k / v.block) }, v.workgroup));
   return y;
 }
 
@@ -171,7 +171,7 @@ function runPacked(
   for (let first = 0; first < p.blocks; first += p.perDispatch) {
     const kernel = { buffer: p.tensor.buffer, byteOffset: first * p.block4 * 16, byteLength: UNIFORM_BYTES };
     const launch: Launch = { px, bl, blocks: Math.min(p.perDispatch, p.blocks - first), splits: 1 };
-    engine().run(spec, bindings(kernel), v.grid(g, launch), new Uint32Array([first]));
+    engine().run(spec, bindings(kernel), v.grid(g, launch, v.workgroup), new Uint32Array([first]));
   }
   p.tensor.dispose();
 }
@@ -201,7 +201,7 @@ export function convInputGrad(g: ConvGeometry, dy: Tensor, w: Tensor, variant: s
   } else {
     const px = v.px(g);
     const spec = { shader: v.shader, entry: v.entry, constants: constants(g, { CV: v.cv, PX: px }) };
-    engine().run(spec, [dy, w, dx], v.grid(g, { ...noSplits, px, blocks: Math.ceil(g.c / v.block) }));
+    engine().run(spec, [dy, w, dx], v.grid(g, { ...noSplits, px, blocks: Math.ceil(g.c / v.block) }, v.workgroup));
   }
   return dx;
 }
@@ -214,7 +214,7 @@ export function convWeightGrad(g: ConvGeometry, x: Tensor, dy: Tensor, variant: 
   const parts = Tensor.empty([splits, g.k, g.c, g.r, g.s]);
   const px = v.px(g);
   const spec = { shader: v.shader, entry: v.entry, constants: constants(g, { SPLIT_ROWS: splitRows, CV: v.cv, PX: px }) };
-  engine().run(spec, [x, dy, parts], v.grid(g, { px, bl: 1, blocks: Math.ceil(g.k / v.block), splits }));
+  engine().run(spec, [x, dy, parts], v.grid(g, { px, bl: 1, blocks: Math.ceil(g.k / v.block), splits }, v.workgroup));
   const dw = Tensor.empty([g.k, g.c, g.r, g.s]);
   engine().run({ shader: 'conv2d', entry: 'sum_splits', constants: { SPLITS: splits } }, [parts, dw], grid1d(Math.ceil(dw.size / WG)));
   // Back to the pool now: kernels recorded later in this submit run after the sum.

@@ -16,7 +16,7 @@ import { concatRows, sliceRows } from '../../ops/shape.js';
 import type { Module } from '../../nn/module.js';
 import { RngStream } from '../../rng-streams.js';
 import { randU32 } from '../../rng.js';
-import { fillBits, Tensor } from '../../tensor.js';
+import { f32Bits, fillBits, Tensor } from '../../tensor.js';
 import type { TrainSettings } from './config.js';
 import type { Objective } from './objective.js';
 
@@ -25,7 +25,6 @@ export type AttackSettings = Pick<TrainSettings, 'seed' | 'steps' | 'eps' | 'alp
 
 /** Attacked rows are padded to a multiple of this: ⌈max tail count / 8⌉ batch sizes in all. */
 export const ATTACK_ROWS_STEP = 8;
-const ONE_F32_BITS = 0x3f800000;
 
 /** The attacked rows of a batch, padded: the first `rows` are its tail examples. */
 export interface Attacked {
@@ -100,7 +99,7 @@ export class Aegl {
     const yTail = gatherRows(y, this.positions, this.offsets[k], rows, padded);
     const mark = Tensor.zeros([padded]);
     const real = Tensor.zeros([padded]);
-    fillBits(real, ONE_F32_BITS, rows);
+    fillBits(real, f32Bits(1), rows);
     const wasTraining = model.training;
     model.eval();
     const seed = randU32(s.seed, RngStream.pgdRandomStart, this.epoch * this.batches + k);
