@@ -156,14 +156,16 @@ export class Engine {
 
   /** Submits everything recorded so far (one command buffer). */
   flush(): void {
-    if (!this.encoder) return;
-    const encoder = this.closePass();
-    if (this.uniformUsed) this.device.queue.writeBuffer(this.uniformBuffer, 0, this.uniformHost, 0, this.uniformUsed);
-    this.device.queue.submit([encoder.finish()]);
-    this.encoder = null;
-    this.uniformUsed = 0;
-    this.touched.clear();
-    this.stats.submits++;
+    if (this.encoder) {
+      const encoder = this.closePass();
+      if (this.uniformUsed) this.device.queue.writeBuffer(this.uniformBuffer, 0, this.uniformHost, 0, this.uniformUsed);
+      this.device.queue.submit([encoder.finish()]);
+      this.encoder = null;
+      this.uniformUsed = 0;
+      this.touched.clear();
+      this.stats.submits++;
+    }
+    this.pool.destroyRetired();
   }
 
   /** GPU → host: submits pending work, then copies `bytes` of `src` back. The only await point. */
@@ -206,6 +208,7 @@ export class Engine {
 
   destroy(): void {
     this.pool.trim();
+    this.pool.destroyRetired();
     this.device.destroy();
   }
 }
