@@ -1,6 +1,6 @@
 // The output of the dgrad_adjacent kernels (conv2d.wgsl, conv2d_dgrad_subgroup.wgsl): one lane's
 // 4·CV input channels of kernel block `block` × PX adjacent pixels of row iy from ix0.
-// The includer declares NB..WO, CV, PX, MAX_ACC and `dx`.
+// The includer declares C..WO, CV, PX, MAX_ACC and `dx`.
 fn store_dx_block(live: bool, block: u32, n: u32, iy: u32, ix0: u32, acc: array<vec4f, MAX_ACC>) {
   for (var v = 0u; v < CV; v++) {
     for (var i = 0u; i < 4u; i++) {

@@ -9,11 +9,10 @@
 //     across the workgroup.
 //   *_tiled: implicit GEMM in workgroup-memory tiles (TM × TN outputs, TK deep), each invocation
 //     a 4 × 4 block of the tile; what real GPUs run well.
-// Shapes are override constants (one pipeline per layer shape).
+// Shapes are override constants (one pipeline per layer shape), all but the batch (conv_shape.wgsl).
 #include <conv_shape>
 override HAS_BIAS: bool = false;
 override SPLIT_ROWS: u32 = 1u; // wgrad: output rows (n, oy) summed by one split
-override SPLITS: u32 = 1u; // wgrad: number of splits
 
 const WG = 64u;
 // Longest row segment one blocked invocation reads per tap row (checked by src/ops/conv.ts).
@@ -38,7 +37,7 @@ const MAX_ACC = MAX_PX * MAX_CV;
 @group(0) @binding(1) var<storage, read_write> db: array<f32>; // bias_grad
 @group(0) @binding(2) var<storage, read> bias: array<f32>; // fwd
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>; // dgrad
-@group(0) @binding(2) var<storage, read_write> dw_parts: array<f32>; // wgrad: [SPLITS, K, C, R, S]
+@group(0) @binding(2) var<storage, read_write> dw_parts: array<f32>; // wgrad: [splits, K, C, R, S]
 @group(0) @binding(3) var<storage, read_write> y: array<f32>; // fwd
 
 #include <packed_kernel>
@@ -47,6 +46,10 @@ const MAX_ACC = MAX_PX * MAX_CV;
 // dgrad_adjacent: its blocks of the kernel packed with TRANSPOSE, [K][R][S][CV] vec4s of input channels.
 @group(0) @binding(1) var<uniform> wp: array<vec4f, UNIFORM_VEC4S>;
 @group(0) @binding(3) var<uniform> dispatch: Dispatch; // dgrad_adjacent
+
+// The batch, from the input's or dy's length (bindings are the tensors' exact ranges): see conv_shape.wgsl.
+fn batch_x() -> u32 { return arrayLength(&x) / (C * H * W); }
+fn batch_dy() -> u32 { return arrayLength(&dy) / (K * HO * WO); }
 
 fn flat(gid: vec3u, nwg: vec3u, wg: u32) -> u32 { return gid.x + gid.y * nwg.x * wg; }
 
@@ -65,7 +68,7 @@ fn rows4(first: u32, count: u32, stride: u32) -> vec4u {
 fn fwd_blocked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let blocks = (WO + PX - 1u) / PX;
   let pb = flat(gid, nwg, WG);
-  if (pb >= NB * HO * blocks) { return; }
+  if (pb >= batch_x() * HO * blocks) { return; }
   let ox0 = (pb % blocks) * PX;
   let oy = (pb / blocks) % HO;
   let n = pb / blocks / HO;
@@ -114,7 +117,7 @@ fn fwd_blocked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
 fn dgrad_blocked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let blocks = ((W + ST - 1u) / ST + PX - 1u) / PX;
   let pb = flat(gid, nwg, WG);
-  if (pb >= NB * H * blocks) { return; }
+  if (pb >= batch_dy() * H * blocks) { return; }
   let r = wid.z % ST;
   let ci0 = (wid.z / ST) * 4u * CV;
   let ix0 = r + ST * PX * (pb % blocks);
@@ -175,7 +178,7 @@ fn dgrad_adjacent(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   let ry = wid.z % ST;
   let rows = (H + ST - 1u - ry) / ST;
   let pb = flat(gid, nwg, WG);
-  if (pb >= NB * rows * blocks) { return; }
+  if (pb >= batch_dy() * rows * blocks) { return; }
   let ix0 = (pb % blocks) * PX;
   let iy = ry + ST * ((pb / blocks) % rows);
   let n = pb / blocks / rows;
@@ -227,7 +230,7 @@ fn wgrad_blocked(@builtin(global_invocation_id) gid: vec3u) {
   let ky = gid.x % R;
   let co0 = gid.y * 4u;
   let grow4 = rows4(co0, K, HO * WO);
-  let row_end = min((gid.z + 1u) * SPLIT_ROWS, NB * HO);
+  let row_end = min((gid.z + 1u) * SPLIT_ROWS, batch_x() * HO);
   var acc: array<vec4f, MAX_TAPS>; // acc[kx][channel]
   for (var row = gid.z * SPLIT_ROWS; row < row_end; row++) {
     let n = row / HO;
@@ -262,7 +265,7 @@ fn wgrad_rows(@builtin(global_invocation_id) gid: vec3u) {
   let co0 = gid.y * 4u * CV;
   let grow4 = rows4(co0, K, HO * WO);
   let grow4b = rows4(co0 + 4u, K, HO * WO); // channels 4..7 when CV = 2
-  let row_end = min((gid.z + 1u) * SPLIT_ROWS, NB * HO);
+  let row_end = min((gid.z + 1u) * SPLIT_ROWS, batch_x() * HO);
   var acc: array<vec4f, MAX_TAPS>; // acc[ky · S + kx][channel]
   var accb: array<vec4f, MAX_TAPS>;
   for (var row = gid.z * SPLIT_ROWS; row < row_end; row++) {
@@ -307,7 +310,7 @@ fn sum_splits(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
   let n = arrayLength(&dw);
   if (e >= n) { return; }
   var s = 0.0;
-  for (var k = 0u; k < SPLITS; k++) { s += parts[k * n + e]; }
+  for (var k = 0u; k < arrayLength(&parts) / n; k++) { s += parts[k * n + e]; }
   dw[e] = s;
 }
 
@@ -317,7 +320,7 @@ var<workgroup> lane_sums: array<f32, WG>;
 fn bias_grad(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let plane = HO * WO;
   var s = 0.0;
-  for (var i = lane; i < NB * plane; i += WG) { s += dy[((i / plane) * K + wid.x) * plane + i % plane]; }
+  for (var i = lane; i < batch_dy() * plane; i += WG) { s += dy[((i / plane) * K + wid.x) * plane + i % plane]; }
   lane_sums[lane] = s;
   for (var half = WG / 2u; half > 0u; half /= 2u) {
     workgroupBarrier();
@@ -356,8 +359,8 @@ fn x_tap(p: u32, t: u32) -> f32 {
   let ci = t / (R * S);
   let iy = i32(oy * ST + (t / S) % R) - i32(P);
   let ix = i32(ox * ST + t % S) - i32(P);
-  let inside = iy >= 0 && iy < i32(H) && ix >= 0 && ix < i32(W) && n < NB && ci < C;
-  let i = ((min(n, NB - 1u) * C + min(ci, C - 1u)) * H + u32(clamp(iy, 0, i32(H) - 1))) * W + u32(clamp(ix, 0, i32(W) - 1));
+  let inside = iy >= 0 && iy < i32(H) && ix >= 0 && ix < i32(W) && n < batch_x() && ci < C;
+  let i = ((min(n, batch_x() - 1u) * C + min(ci, C - 1u)) * H + u32(clamp(iy, 0, i32(H) - 1))) * W + u32(clamp(ix, 0, i32(W) - 1));
   return select(0.0, x[i], inside);
 }
 
@@ -385,7 +388,7 @@ fn fwd_tiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: ve
     if (HAS_BIAS) { b = bias[co]; }
     for (var j = 0u; j < 4u; j++) {
       let p = p_base + lid.x * 4u + j;
-      if (p < NB * HO * WO) { y[((p / (HO * WO)) * K + co) * HO * WO + p % (HO * WO)] = acc[i][j] + b; }
+      if (p < batch_x() * HO * WO) { y[((p / (HO * WO)) * K + co) * HO * WO + p % (HO * WO)] = acc[i][j] + b; }
     }
   }
 }
@@ -398,8 +401,8 @@ fn dy_tap(p: u32, t: u32) -> f32 {
   let co = t / (R * S);
   let oy = u32(max(ty, 0)) / ST;
   let ox = u32(max(tx, 0)) / ST;
-  let inside = ty >= 0 && tx >= 0 && u32(ty) % ST == 0u && u32(tx) % ST == 0u && oy < HO && ox < WO && n < NB && co < K;
-  let i = ((min(n, NB - 1u) * K + min(co, K - 1u)) * HO + min(oy, HO - 1u)) * WO + min(ox, WO - 1u);
+  let inside = ty >= 0 && tx >= 0 && u32(ty) % ST == 0u && u32(tx) % ST == 0u && oy < HO && ox < WO && n < batch_dy() && co < K;
+  let i = ((min(n, batch_dy() - 1u) * K + min(co, K - 1u)) * HO + min(oy, HO - 1u)) * WO + min(ox, WO - 1u);
   return select(0.0, dy[i], inside);
 }
 
@@ -427,7 +430,7 @@ fn dgrad_tiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
     if (ci >= C) { break; }
     for (var j = 0u; j < 4u; j++) {
       let p = p_base + lid.x * 4u + j;
-      if (p < NB * H * W) { dx[((p / (H * W)) * C + ci) * H * W + p % (H * W)] = acc[i][j]; }
+      if (p < batch_dy() * H * W) { dx[((p / (H * W)) * C + ci) * H * W + p % (H * W)] = acc[i][j]; }
     }
   }
 }
@@ -439,7 +442,7 @@ fn wgrad_tiled(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) 
   let crs = C * R * S;
   let plane = HO * WO;
   let q_begin = wid.z * SPLIT_ROWS * WO; // output pixels (n, oy, ox) of this split
-  let q_end = min(q_begin + SPLIT_ROWS * WO, NB * plane);
+  let q_end = min(q_begin + SPLIT_ROWS * WO, batch_x() * plane);
   var acc: array<vec4f, 4>; // acc[channel][tap]
   for (var k0 = q_begin; k0 < q_end; k0 += TK) {
     for (var e = li; e < TK * TM; e += 64u) {

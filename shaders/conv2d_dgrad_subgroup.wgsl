@@ -33,6 +33,9 @@ override NT: u32 = (PX - 1u + P + ST * S) / ST + 1u - E_LO;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(3) var<uniform> dispatch: Dispatch;
 
+// The batch, from dy's length (bindings are the tensors' exact ranges): see conv_shape.wgsl.
+fn batch_dy() -> u32 { return arrayLength(&dy) / (K * HO * WO); }
+
 fn flat(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
 
 // workgroup_id.z = (channel blocks / BL) · ST + the row residue iy mod ST its rows share.
@@ -46,7 +49,7 @@ fn dgrad_adjacent_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(n
   let blocks = (W + PX - 1u) / PX;
   let ry = wid.z % ST;
   let rows = (H + ST - 1u - ry) / ST;
-  let groups = NB * rows * blocks;
+  let groups = batch_dy() * rows * blocks;
   let g = (lane / LANES) * A + p;
   // Lanes past the end compute the last group again and store nothing: every lane must reach
   // every shuffle.

@@ -33,6 +33,9 @@ const WS = 16u; // S · CV for S ≤ 8
 @group(0) @binding(3) var<storage, read_write> y: array<f32>; // conv_packed (dgrad: dx)
 @group(0) @binding(4) var<uniform> dispatch: Dispatch; // conv_packed
 
+// The batch, from the input's length (bindings are the tensors' exact ranges): see conv_shape.wgsl.
+fn batch_x() -> u32 { return arrayLength(&x) / (C * H * W); }
+
 fn flat(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
 
 // packed[q·4·BLOCK4 + ((c·R + ky)·S + kx)·4·CV + j] = w[k, c, ky, kx] with k = 4·CV·q + j
@@ -76,8 +79,8 @@ fn conv_packed(gid: vec3u, nwg: vec3u, wid: vec3u) {
   let blocks = (WO + PX - 1u) / PX;
   // Lanes past the end compute the last block again and store nothing: no early return, so no
   // execution mask around the loads.
-  let live = flat(gid, nwg) < NB * HO * blocks;
-  let pb = min(flat(gid, nwg), NB * HO * blocks - 1u);
+  let live = flat(gid, nwg) < batch_x() * HO * blocks;
+  let pb = min(flat(gid, nwg), batch_x() * HO * blocks - 1u);
   let ox0 = (pb % blocks) * PX;
   let oy = (pb / blocks) % HO;
   let n = pb / blocks / HO;

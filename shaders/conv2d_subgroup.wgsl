@@ -37,6 +37,9 @@ override T: u32 = (PX - 1u) * ST + S;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>; // dgrad: dx
 @group(0) @binding(4) var<uniform> dispatch: Dispatch;
 
+// The batch, from the input's length (bindings are the tensors' exact ranges): see conv_shape.wgsl.
+fn batch_x() -> u32 { return arrayLength(&x) / (C * H * W); }
+
 fn flat(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
 
 // Two entry points, one kernel: the label names the pass in dispatch counts and profiles.
@@ -57,7 +60,7 @@ fn conv_subgroup(gid: vec3u, nwg: vec3u, wid: vec3u, sid: u32) {
   let p = s % A;
   let q = s / A;
   let blocks = (WO + PX - 1u) / PX;
-  let groups = NB * HO * blocks;
+  let groups = batch_x() * HO * blocks;
   let g = (lane / LANES) * A + p;
   // Lanes past the end compute the last group again and store nothing: every lane must reach
   // every shuffle, and no early return keeps the loads free of an execution mask.

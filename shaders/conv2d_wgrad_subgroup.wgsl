@@ -17,7 +17,10 @@ const SPAN = 24u; // 3·ST + S, checked by src/ops/conv.ts
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> dyw: array<f32>; // the output gradient
-@group(0) @binding(2) var<storage, read_write> dw_parts: array<f32>; // [SPLITS, K, C, R, S]
+@group(0) @binding(2) var<storage, read_write> dw_parts: array<f32>; // [splits, K, C, R, S]
+
+// The batch, from the input's length (bindings are the tensors' exact ranges): see conv_shape.wgsl.
+fn batch_x() -> u32 { return arrayLength(&x) / (C * H * W); }
 
 #include <dw_parts>
 
@@ -29,7 +32,7 @@ fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
   let s = sid % LANES;
   let first = sid - s; // the cluster's first lane within the subgroup
   let co0 = wid.y * 4u * CV;
-  let row_end = min((wid.z + 1u) * SPLIT_ROWS, NB * HO);
+  let row_end = min((wid.z + 1u) * SPLIT_ROWS, batch_x() * HO);
   var acc: array<vec4f, MAX_TAPS>; // acc[ky · S + kx][channel]
   var accb: array<vec4f, MAX_TAPS>; // channels 4..7 when CV = 2
   for (var row = wid.z * SPLIT_ROWS; row < row_end; row++) {

@@ -1,15 +1,15 @@
 // C[M, N] = op(A) · op(B), f32. op(A) is A [M, K], or Aᵀ when TA (A stored [K, M]); op(B) is
-// B [K, N], or Bᵀ when TB (B stored [N, K]). Shapes and transposes are override constants, so each
-// shape gets its own pipeline with the index arithmetic folded. Two variants:
+// B [K, N], or Bᵀ when TB (B stored [N, K]). N and the transposes are override constants; M and K
+// are not, since either may be the batch (M in a forward, K in a weight gradient): size_m() and
+// size_k() read them off the inputs' lengths (bindings are the tensors' exact ranges), so one
+// pipeline serves every batch size. Two variants:
 // - blocked: each invocation owns a 4×4 block of C in four vec4 accumulators, no workgroup memory.
 //   Lavapipe runs it fastest (barriers are expensive there).
 // - tiled: a 16×16 workgroup stages 64×16 slices of op(A) and op(B) in workgroup memory and each
 //   invocation still owns a 4×4 block; the shape real GPUs reward.
 // Edges: loads clamp their row/column to the matrix (cheap, branch-free); stores skip what is
 // outside C; the tiled variant zero-fills the K tail it stages.
-override M: u32;
 override N: u32;
-override K: u32;
 override TA: bool = false;
 override TB: bool = false;
 
@@ -17,18 +17,23 @@ override TB: bool = false;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 
+// op(B) holds K·N values, op(A) M·K. Functions of arrayLength, not variables: WGSL's uniformity
+// analysis must see the tiled variant's loop around its barriers as uniform.
+fn size_k() -> u32 { return arrayLength(&b) / N; }
+fn size_m() -> u32 { return arrayLength(&a) / size_k(); }
+
 fn load_a(m: u32, k: u32) -> f32 {
-  if (TA) { return a[k * M + m]; }
-  return a[m * K + k];
+  if (TA) { return a[k * size_m() + m]; }
+  return a[m * size_k() + k];
 }
 
 fn load_b(k: u32, n: u32) -> f32 {
-  if (TB) { return b[n * K + k]; }
+  if (TB) { return b[n * size_k() + k]; }
   return b[k * N + n];
 }
 
 fn store_row(m: u32, n0: u32, v: vec4f) {
-  if (m >= M) { return; }
+  if (m >= size_m()) { return; }
   let row = m * N;
   for (var j = 0u; j < 4u; j++) {
     if (n0 + j < N) { c[row + n0 + j] = v[j]; }
@@ -49,14 +54,14 @@ const QUAD = vec4u(0u, 1u, 2u, 3u);
 fn blocked(@builtin(global_invocation_id) gid: vec3u) {
   let m0 = gid.y * 4u;
   let n0 = gid.x * 4u;
-  if (m0 >= M || n0 >= N) { return; }
-  let mi = min(vec4u(m0) + QUAD, vec4u(M - 1u));
+  if (m0 >= size_m() || n0 >= N) { return; }
+  let mi = min(vec4u(m0) + QUAD, vec4u(size_m() - 1u));
   let ni = min(vec4u(n0) + QUAD, vec4u(N - 1u));
   var c0 = vec4f(0.0);
   var c1 = vec4f(0.0);
   var c2 = vec4f(0.0);
   var c3 = vec4f(0.0);
-  for (var k = 0u; k < K; k++) {
+  for (var k = 0u; k < size_k(); k++) {
     let av = vec4f(load_a(mi.x, k), load_a(mi.y, k), load_a(mi.z, k), load_a(mi.w, k));
     let bv = vec4f(load_b(k, ni.x), load_b(k, ni.y), load_b(k, ni.z), load_b(k, ni.w));
     c0 = fma(vec4f(av.x), bv, c0);
@@ -82,16 +87,16 @@ fn tiled(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: v
   var c1 = vec4f(0.0);
   var c2 = vec4f(0.0);
   var c3 = vec4f(0.0);
-  for (var k0 = 0u; k0 < K; k0 += TK) {
+  for (var k0 = 0u; k0 < size_k(); k0 += TK) {
     // 1024 elements of each slice, four per invocation.
     for (var r = 0u; r < 4u; r++) {
       let e = t + r * 256u;
       let kk = e / TILE;
       let mn = e % TILE;
       let k = k0 + kk;
-      let kc = min(k, K - 1u);
-      tile_a[kk][mn] = select(0.0, load_a(min(m_base + mn, M - 1u), kc), k < K);
-      tile_b[kk][mn] = select(0.0, load_b(kc, min(n_base + mn, N - 1u)), k < K);
+      let kc = min(k, size_k() - 1u);
+      tile_a[kk][mn] = select(0.0, load_a(min(m_base + mn, size_m() - 1u), kc), k < size_k());
+      tile_b[kk][mn] = select(0.0, load_b(kc, min(n_base + mn, N - 1u)), k < size_k());
     }
     workgroupBarrier();
     let mo = lid.y * 4u;

@@ -1,8 +1,8 @@
-// L2 normalisation of COUNT vectors of LEN values: y = v / max(‖v‖₂, 1e-12) (PyTorch F.normalize).
+// L2 normalisation of the LEN-value vectors of x (x's length / LEN of them, so a batch's rows need no
+// pipeline per batch size): y = v / max(‖v‖₂, 1e-12) (PyTorch F.normalize).
 // Vector k's element j sits at k·VSTRIDE + j·ESTRIDE, so rows of [N, D] (VSTRIDE = D, ESTRIDE = 1)
 // and columns of [D, K] (VSTRIDE = 1, ESTRIDE = K) share the kernels. One invocation per vector:
 // the LDAM classifier's vectors are short (64) and few (a batch, or 10 classes).
-override COUNT: u32;
 override LEN: u32;
 override VSTRIDE: u32;
 override ESTRIDE: u32;
@@ -30,7 +30,7 @@ fn norm(base: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let k = vector(gid, nwg);
-  if (k >= COUNT) { return; }
+  if (k >= arrayLength(&x) / LEN) { return; }
   let base = k * VSTRIDE;
   let inv = 1.0 / max(norm(base), EPS);
   for (var j = 0u; j < LEN; j++) { y[base + j * ESTRIDE] = x[base + j * ESTRIDE] * inv; }
@@ -41,7 +41,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let k = vector(gid, nwg);
-  if (k >= COUNT) { return; }
+  if (k >= arrayLength(&x) / LEN) { return; }
   let base = k * VSTRIDE;
   let n = norm(base);
   let inv = 1.0 / max(n, EPS);

@@ -1,8 +1,8 @@
 // Pooling over NCHW: 2×2 max pooling with stride 2 (floor, as PyTorch) and global average pooling.
-// H, W: input size; PLANES: N·C.
+// H, W: input size, constants. The planes (N·C) are not: each entry point counts them from its
+// input's length, so one pipeline serves every batch size.
 override H: u32;
 override W: u32;
-override PLANES: u32;
 override OH: u32 = H / 2u;
 override OW: u32 = W / 2u;
 const WG: u32 = 256u;
@@ -41,7 +41,8 @@ fn argmax(b: u32) -> u32 {
 
 @compute @workgroup_size(WG)
 fn max_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  for (var o = first(gid, nwg); o < PLANES * OH * OW; o += stride(nwg)) {
+  let planes = arrayLength(&x) / (H * W);
+  for (var o = first(gid, nwg); o < planes * OH * OW; o += stride(nwg)) {
     let b = corner(o);
     y[o] = max(max(x[b], x[b + 1u]), max(x[b + W], x[b + W + 1u]));
   }
@@ -51,7 +52,8 @@ fn max_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
 // floor pooling drops (zero), so every ∂x element is written exactly once.
 @compute @workgroup_size(WG)
 fn max_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  for (var o = first(gid, nwg); o < PLANES * OH * OW; o += stride(nwg)) {
+  let planes = arrayLength(&x) / (H * W);
+  for (var o = first(gid, nwg); o < planes * OH * OW; o += stride(nwg)) {
     let b = corner(o);
     let k = argmax(b);
     let go = g[o];
@@ -77,7 +79,8 @@ fn max_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
 // Per plane: the mean of its H·W values.
 @compute @workgroup_size(WG)
 fn avg_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  for (var p = first(gid, nwg); p < PLANES; p += stride(nwg)) {
+  let planes = arrayLength(&x) / (H * W);
+  for (var p = first(gid, nwg); p < planes; p += stride(nwg)) {
     var s = 0.0;
     for (var i = 0u; i < H * W; i++) { s += x[p * H * W + i]; }
     y[p] = s / f32(H * W);
@@ -86,7 +89,8 @@ fn avg_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
 
 @compute @workgroup_size(WG)
 fn avg_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  for (var i = first(gid, nwg); i < PLANES * H * W; i += stride(nwg)) {
+  let planes = arrayLength(&avg_g);
+  for (var i = first(gid, nwg); i < planes * H * W; i += stride(nwg)) {
     avg_dx[i] = avg_g[i / (H * W)] / f32(H * W);
   }
 }

@@ -2,8 +2,8 @@
 // out[b, c] sums rows b·R .. b·R+R−1 of column c in row order. Passes repeat until one row is left,
 // so a sum is a fixed tree (serial leaves of R, then R-ary levels): deterministic, and its f32
 // error grows with R + log_R(ROWS) rather than with ROWS. No workgroup memory or barriers
-// (lavapipe punishes them); sum(x) is the C = 1 case. The uniform scales the result (mean).
-override ROWS: u32;
+// (lavapipe punishes them); sum(x) is the C = 1 case. The uniform scales the result (mean). The
+// row count is not a constant but x's length / C, so one pipeline serves every batch size.
 override C: u32;
 override R: u32;
 const WG = 64u;
@@ -22,7 +22,7 @@ fn sum_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   if (i >= arrayLength(&out)) { return; }
   let b = i / C;
   let c = i % C;
-  let end = min(ROWS, b * R + R);
+  let end = min(arrayLength(&x) / C, b * R + R);
   var acc = 0.0;
   for (var r = b * R; r < end; r++) { acc += x[r * C + c]; }
   out[i] = acc * params.scale;

@@ -1,7 +1,7 @@
 // The option-A shortcut of the CIFAR ResNets (LDAM-DRW's ResNet-32):
 // y = F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, P, P)) — a stride-2 subsample plus P zero channels
 // before and after. C, H, W: input; CO = C + 2P output channels; OH, OW = ceil(H/2), ceil(W/2).
-override N: u32;
+// The batch is not a constant: each kernel writes all of dst (one pipeline for every batch size).
 override C: u32;
 override H: u32;
 override W: u32;
@@ -21,7 +21,7 @@ fn stride(nwg: vec3u) -> u32 { return nwg.x * nwg.y * WG; }
 // Per output value: a subsampled input value or a padding zero.
 @compute @workgroup_size(WG)
 fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  for (var o = first(gid, nwg); o < N * CO * OH * OW; o += stride(nwg)) {
+  for (var o = first(gid, nwg); o < arrayLength(&dst); o += stride(nwg)) {
     let ow = o % OW;
     let oh = (o / OW) % OH;
     let co = (o / (OW * OH)) % CO;
@@ -35,7 +35,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 // Per input value: its output's gradient where it was sampled, else 0.
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  for (var i = first(gid, nwg); i < N * C * H * W; i += stride(nwg)) {
+  for (var i = first(gid, nwg); i < arrayLength(&dst); i += stride(nwg)) {
     let w = i % W;
     let h = (i / W) % H;
     let c = (i / (W * H)) % C;

@@ -63,7 +63,7 @@ export interface Conv2dOptions {
 }
 
 const WG = SHADER_CONSTANTS.conv2d.WG;
-/** Weight gradient: output rows per split of the reduction; splits are summed by a second kernel. */
+/** Weight gradient: the reduction over output rows runs in about this many splits, summed by a second kernel. */
 const SPLIT_TARGET = 64;
 
 export function convGeometry(x: readonly number[], w: readonly number[], stride: number, pad: number): ConvGeometry {
@@ -94,8 +94,13 @@ export function convFlops(g: ConvGeometry): number {
  * tail count.
  */
 export function geometryKey(g: ConvGeometry): string {
-  const n = 2 ** Math.ceil(Math.log2(g.n));
+  const n = batchBucket(g.n);
   return `${n}x${g.c}x${g.h}x${g.w}-k${g.k}x${g.r}x${g.s}-s${g.stride}p${g.pad}`;
+}
+
+/** The batch rounded up to a power of two: what tuning and the weight gradient's splits see of it. */
+function batchBucket(n: number): number {
+  return 2 ** Math.ceil(Math.log2(n));
 }
 
 export function parseGeometryKey(key: string): ConvGeometry {
@@ -106,8 +111,8 @@ export function parseGeometryKey(key: string): ConvGeometry {
 }
 
 function constants(g: ConvGeometry, extra: Record<string, number> = {}): Record<string, number> {
-  const { n, c, h, w, k, r, s, stride, pad, ho, wo } = g;
-  return { NB: n, C: c, H: h, W: w, K: k, R: r, S: s, ST: stride, P: pad, HO: ho, WO: wo, PX, ...extra };
+  const { c, h, w, k, r, s, stride, pad, ho, wo } = g;
+  return { C: c, H: h, W: w, K: k, R: r, S: s, ST: stride, P: pad, HO: ho, WO: wo, PX, ...extra };
 }
 
 const noSplits = { bl: 1, splits: 1 };
@@ -208,15 +213,17 @@ export function convInputGrad(g: ConvGeometry, dy: Tensor, w: Tensor, variant: s
 
 export function convWeightGrad(g: ConvGeometry, x: Tensor, dy: Tensor, variant: string): Tensor {
   const v = variantOf('wgrad', variant, g);
-  const rows = g.n * g.ho;
-  const splitRows = Math.ceil(rows / Math.min(rows, SPLIT_TARGET));
-  const splits = Math.ceil(rows / splitRows);
+  // SPLIT_ROWS is a constant: taken from the batch's bucket, it is the same for every batch size
+  // in the bucket (one pipeline for AEGL's padded batches); the split count follows the batch.
+  const bucketRows = batchBucket(g.n) * g.ho;
+  const splitRows = Math.ceil(bucketRows / Math.min(bucketRows, SPLIT_TARGET));
+  const splits = Math.ceil((g.n * g.ho) / splitRows);
   const parts = Tensor.empty([splits, g.k, g.c, g.r, g.s]);
   const px = v.px(g);
   const spec = { shader: v.shader, entry: v.entry, constants: constants(g, { SPLIT_ROWS: splitRows, CV: v.cv, PX: px }) };
   engine().run(spec, [x, dy, parts], v.grid(g, { px, bl: 1, blocks: Math.ceil(g.k / v.block), splits }, v.workgroup));
   const dw = Tensor.empty([g.k, g.c, g.r, g.s]);
-  engine().run({ shader: 'conv2d', entry: 'sum_splits', constants: { SPLITS: splits } }, [parts, dw], grid1d(Math.ceil(dw.size / WG)));
+  engine().run({ shader: 'conv2d', entry: 'sum_splits' }, [parts, dw], grid1d(Math.ceil(dw.size / WG)));
   // Back to the pool now: kernels recorded later in this submit run after the sum.
   parts.dispose();
   return dw;

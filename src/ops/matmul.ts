@@ -54,7 +54,7 @@ function matmulKernel(a: Tensor, b: Tensor, o: MatmulOptions): Tensor {
   if (groups[0] > MAX_WORKGROUPS || groups[1] > MAX_WORKGROUPS) throw new Error(`matmul: [${m}, ${n}] output too large for one dispatch`);
   if (out.size === 0) return out;
   if (k === 0) throw new Error('matmul: inner size 0');
-  const constants = { M: m, N: n, K: k, TA: o.transA ? 1 : 0, TB: o.transB ? 1 : 0 };
+  const constants = { N: n, TA: o.transA ? 1 : 0, TB: o.transB ? 1 : 0 };
   engine().run({ shader: 'matmul', entry: variant, constants }, [a, b, out], groups);
   return out;
 }

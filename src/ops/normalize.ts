@@ -6,9 +6,9 @@ import { Tensor } from '../tensor.js';
 
 const WG = 64;
 
-function normalizeVectors(op: string, x: Tensor, constants: { COUNT: number; LEN: number; VSTRIDE: number; ESTRIDE: number }): Tensor {
+function normalizeVectors(op: string, x: Tensor, count: number, constants: { LEN: number; VSTRIDE: number; ESTRIDE: number }): Tensor {
   const out = Tensor.empty(x.shape);
-  const workgroups = grid1d(Math.ceil(constants.COUNT / WG));
+  const workgroups = grid1d(Math.ceil(count / WG));
   engine().run({ shader: 'normalize', entry: 'forward', constants }, [x, out], workgroups);
   return record(out, op, [x], (g) => {
     const dx = Tensor.empty(x.shape);
@@ -25,11 +25,11 @@ function matrix(op: string, x: Tensor): [number, number] {
 /** F.normalize(x, dim=1) for x: [N, D]: each row divided by max(‖row‖₂, 1e-12). */
 export function normalizeRows(x: Tensor): Tensor {
   const [n, d] = matrix('normalizeRows', x);
-  return normalizeVectors('normalizeRows', x, { COUNT: n, LEN: d, VSTRIDE: d, ESTRIDE: 1 });
+  return normalizeVectors('normalizeRows', x, n, { LEN: d, VSTRIDE: d, ESTRIDE: 1 });
 }
 
 /** F.normalize(w, dim=0) for w: [D, K]: each column divided by max(‖column‖₂, 1e-12). */
 export function normalizeCols(w: Tensor): Tensor {
   const [d, k] = matrix('normalizeCols', w);
-  return normalizeVectors('normalizeCols', w, { COUNT: k, LEN: d, VSTRIDE: 1, ESTRIDE: k });
+  return normalizeVectors('normalizeCols', w, k, { LEN: d, VSTRIDE: 1, ESTRIDE: k });
 }

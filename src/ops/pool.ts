@@ -15,7 +15,7 @@ function nchw(op: string, x: Tensor): [number, number, number, number] {
 export function maxPool2d(x: Tensor): Tensor {
   const [n, c, h, w] = nchw('maxPool2d', x);
   if (h < 2 || w < 2) throw new Error(`maxPool2d: input [${x.shape.join(', ')}] is smaller than the 2×2 window`);
-  const constants = { H: h, W: w, PLANES: n * c };
+  const constants = { H: h, W: w };
   const out = Tensor.empty([n, c, Math.floor(h / 2), Math.floor(w / 2)]);
   const workgroups = strideGrid(out.size, WG);
   engine().run({ shader: 'pool', entry: 'max_forward', constants }, [x, out], workgroups);
@@ -29,7 +29,7 @@ export function maxPool2d(x: Tensor): Tensor {
 /** Mean over H and W: [N, C, H, W] → [N, C] (F.adaptive_avg_pool2d(x, 1) flattened). */
 export function globalAvgPool(x: Tensor): Tensor {
   const [n, c, h, w] = nchw('globalAvgPool', x);
-  const constants = { H: h, W: w, PLANES: n * c };
+  const constants = { H: h, W: w };
   const out = Tensor.empty([n, c]);
   engine().run({ shader: 'pool', entry: 'avg_forward', constants }, [x, out], strideGrid(out.size, WG));
   return record(out, 'globalAvgPool', [x], (g) => {

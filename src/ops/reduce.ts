@@ -13,11 +13,12 @@ const ONE_PASS_ROWS = 256;
 function columnSums(x: Tensor, rows: number, cols: number, scale: number, outShape: readonly number[]): Tensor {
   let current = x;
   do {
-    const r = rows <= ONE_PASS_ROWS ? rows : FAN_IN;
+    // One pass sums up to ONE_PASS_ROWS rows: R is that bound, not the row count (one pipeline).
+    const r = rows <= ONE_PASS_ROWS ? ONE_PASS_ROWS : FAN_IN;
     const outRows = Math.ceil(rows / r);
     const out = Tensor.empty(outRows === 1 ? outShape : [outRows, cols]);
     engine().run(
-      { shader: 'reduce', entry: 'sum_rows', constants: { ROWS: rows, C: cols, R: r } },
+      { shader: 'reduce', entry: 'sum_rows', constants: { C: cols, R: r } },
       [current, out],
       grid1d(Math.ceil((outRows * cols) / WG)),
       new Float32Array([outRows === 1 ? scale : 1, 0, 0, 0]),

@@ -14,7 +14,7 @@ export function shortcutA(x: Tensor, outChannels: number): Tensor {
   if (outChannels < c || (outChannels - c) % 2 !== 0) {
     throw new Error(`shortcutA: cannot pad ${c} channels evenly to ${outChannels}`);
   }
-  const constants = { N: n, C: c, H: h, W: w, CO: outChannels };
+  const constants = { C: c, H: h, W: w, CO: outChannels };
   const out = Tensor.empty([n, outChannels, Math.ceil(h / 2), Math.ceil(w / 2)]);
   engine().run({ shader: 'shortcut', entry: 'forward', constants }, [x, out], strideGrid(out.size, WG));
   return record(out, 'shortcutA', [x], (g) => {
