@@ -233,5 +233,44 @@ describe('AEGL', () => {
       expect(engine().kernels.pipelinesBuilt).toBe(built);
       dispose();
     });
+
+    it('builds no new pipeline for an unseen batch size: kernels take the batch from their bindings', () => {
+      // Unpadded: attacked batches of 5–8 rows and training batches of 21–24, each size new.
+      const { data, model, aegl, dispose } = setup(1, 1);
+      const counts = [...Array(batches).keys()].filter((k) => aegl.tailCount(k) >= 5 && aegl.tailCount(k) <= 8);
+      const step = (k: number) =>
+        tidy(() => {
+          const { x, y } = data.batch(k, n, { augment: false });
+          backward(aegl.loss(k, model, objective, x, y), { inputs: model.parameters() });
+        });
+      step(counts[0]);
+      const built = engine().kernels.pipelinesBuilt;
+      const seen = new Set([aegl.tailCount(counts[0])]);
+      for (const k of counts.filter((b) => !seen.has(aegl.tailCount(b)))) {
+        seen.add(aegl.tailCount(k));
+        step(k);
+      }
+      expect(seen.size).toBeGreaterThanOrEqual(3);
+      expect(engine().kernels.pipelinesBuilt).toBe(built);
+      dispose();
+    });
+
+    it("returns each PGD step's activations to the pool before the next step", () => {
+      const liveAfterAttack = (steps: number) => {
+        const { data, model, aegl, dispose } = setup(undefined, steps);
+        const k = [...Array(batches).keys()].find((b) => aegl.tailCount(b) > 0)!;
+        let live = 0;
+        tidy(() => {
+          const { x, y } = data.batch(k, n, { augment: false });
+          const before = engine().pool.bytesLive;
+          aegl.attack(k, model, x, y);
+          live = engine().pool.bytesLive - before;
+        });
+        dispose();
+        return live;
+      };
+      // Only the attacked rows, their labels, masks and the final iterate outlive the attack.
+      expect(liveAfterAttack(5)).toBe(liveAfterAttack(1));
+    });
   });
 });

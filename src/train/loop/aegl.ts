@@ -3,9 +3,10 @@
 // examples (GAEs) and return the extra loss term: the mean CE of the GAEs against their labels.
 // Which rows of a batch are tail is known on the host (labels and epoch order are), so each
 // epoch uploads its tail positions once and a step needs no host round trip. The attacked rows are
-// padded to a multiple of ATTACK_ROWS_STEP, so every kernel sees a few batch sizes (and the engine
-// builds a few pipelines) however the tail count varies: padding rows are zero images with a head
-// label, never GAEs, masked out of every loss and of batch norm's training statistics.
+// padded to a multiple of ATTACK_ROWS_STEP, so the buffer pool sees a few batch sizes however the
+// tail count varies (no kernel is specialised on the batch: a new count compiles nothing). Padding
+// rows are zero images with a head label, never GAEs, masked out of every loss and of batch norm's
+// training statistics.
 import { backward, noGrad } from '../../autograd.js';
 import { withPaddingRows } from '../../ops/batchnorm.js';
 import { countGaes, markGaes, pgdRandomStart, pgdStep, type GaeFilter } from '../../ops/attack.js';
@@ -16,7 +17,7 @@ import { concatRows, sliceRows } from '../../ops/shape.js';
 import type { Module } from '../../nn/module.js';
 import { RngStream } from '../../rng-streams.js';
 import { randU32 } from '../../rng.js';
-import { f32Bits, fillBits, Tensor } from '../../tensor.js';
+import { f32Bits, fillBits, Tensor, tidy } from '../../tensor.js';
 import type { TrainSettings } from './config.js';
 import type { Objective } from './objective.js';
 
@@ -105,16 +106,22 @@ export class Aegl {
     const seed = randU32(s.seed, RngStream.pgdRandomStart, this.epoch * this.batches + k);
     let xAdv = pgdRandomStart(xClean, s.eps, seed, 0);
     for (let t = 0; t < s.steps; t++) {
-      xAdv.requiresGrad = true;
-      const logits = model.forward(xAdv);
-      markGaes(logits, yTail, mark, this.filter);
-      // The mean over the real rows, as without padding (eval-mode rows do not interact).
-      const grad = backward(crossEntropy(logits, yTail, { mask: real }), { inputs: [xAdv] }).get(xAdv);
-      if (!grad) throw new Error('AEGL: the attack loss does not depend on the input');
-      xAdv = pgdStep(xAdv, xClean, grad, s.eps, s.alpha);
+      // Each PGD step's activations and gradients go back to the pool before the next step (and
+      // before the training forward): only the new iterate leaves the scope.
+      const next = tidy(() => {
+        xAdv.requiresGrad = true;
+        const logits = model.forward(xAdv);
+        markGaes(logits, yTail, mark, this.filter);
+        // The mean over the real rows, as without padding (eval-mode rows do not interact).
+        const grad = backward(crossEntropy(logits, yTail, { mask: real }), { inputs: [xAdv] }).get(xAdv);
+        if (!grad) throw new Error('AEGL: the attack loss does not depend on the input');
+        return pgdStep(xAdv, xClean, grad, s.eps, s.alpha);
+      });
+      xAdv.dispose();
+      xAdv = next;
     }
     // The released code never looks at the final iterate; the default does.
-    if (!this.official) noGrad(() => markGaes(model.forward(xAdv), yTail, mark, this.filter));
+    if (!this.official) tidy(() => noGrad(() => markGaes(model.forward(xAdv), yTail, mark, this.filter)));
     countGaes(yTail, mark, this.counts, this.filter);
     if (!this.official) model.train(wasTraining);
     return { xClean, xAdv, yTail, mark, real, rows };
