@@ -193,6 +193,12 @@ describe('AEGL', () => {
       };
       return { data, model, aegl, dispose };
     };
+    /** One training step on batch k (gradients for the parameters only). */
+    const aeglStep = (data: GpuDataset, model: Module, aegl: Aegl, k: number) =>
+      tidy(() => {
+        const { x, y } = data.batch(k, n, { augment: false });
+        backward(aegl.loss(k, model, objective, x, y), { inputs: model.parameters() });
+      });
 
     it('changes neither the loss nor the gradients nor the GAEs', async () => {
       const run = async (rowsStep: number) => {
@@ -221,11 +227,7 @@ describe('AEGL', () => {
     it('builds no new pipeline for another tail count in the same size step', () => {
       const { data, model, aegl, dispose } = setup(undefined, 1);
       const inFirstStep = [...Array(batches).keys()].filter((k) => aegl.tailCount(k) >= 1 && aegl.tailCount(k) <= 8);
-      const step = (k: number) =>
-        tidy(() => {
-          const { x, y } = data.batch(k, n, { augment: false });
-          backward(aegl.loss(k, model, objective, x, y), { inputs: model.parameters() });
-        });
+      const step = (k: number) => aeglStep(data, model, aegl, k);
       step(inFirstStep[0]);
       const built = engine().kernels.pipelinesBuilt;
       for (const k of inFirstStep.slice(1)) step(k);
@@ -238,11 +240,7 @@ describe('AEGL', () => {
       // Unpadded: attacked batches of 5–8 rows and training batches of 21–24, each size new.
       const { data, model, aegl, dispose } = setup(1, 1);
       const counts = [...Array(batches).keys()].filter((k) => aegl.tailCount(k) >= 5 && aegl.tailCount(k) <= 8);
-      const step = (k: number) =>
-        tidy(() => {
-          const { x, y } = data.batch(k, n, { augment: false });
-          backward(aegl.loss(k, model, objective, x, y), { inputs: model.parameters() });
-        });
+      const step = (k: number) => aeglStep(data, model, aegl, k);
       step(counts[0]);
       const built = engine().kernels.pipelinesBuilt;
       const seen = new Set([aegl.tailCount(counts[0])]);
