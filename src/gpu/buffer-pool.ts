@@ -23,7 +23,7 @@ const REUSE_SLACK = 1.25;
 
 /**
  * The pool holds at most this multiple of the most bytes ever live at once: a new buffer that
- * would pass it first destroys the idle buffers released longest ago. Batches of varying size
+ * would pass it first destroys idle buffers (evictFor says which). Batches of varying size
  * (AEGL's, evaluation's last batch) would otherwise each leave a set of idle buffers behind; a
  * step that repeats one shape creates nothing after its first run, so it never evicts.
  */

@@ -1,5 +1,5 @@
 // Loads WGSL and caches compute pipelines and bind groups.
-// A kernel is specialised on its shape through WGSL `override` constants, so the pipeline key is
+// A kernel is specialised on its shape (never its batch) through WGSL `override` constants, so the pipeline key is
 // shader + entry point + constants; a bind group is keyed by pipeline + the exact buffer ranges.
 // Where the WGSL comes from is the platform's: files in Node (shader-files.ts), strings bundled
 // into a page from the same shaders/*.wgsl.

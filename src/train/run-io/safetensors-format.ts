@@ -12,21 +12,21 @@ type TypedArray =
   | Float64Array | Float32Array | BigInt64Array | BigUint64Array | Int32Array | Uint32Array
   | Int16Array | Uint16Array | Int8Array | Uint8Array;
 
-/** Element size and the typed array that holds each dtype (F16/BF16 as raw 16-bit words). */
+/** The typed array that holds each dtype (F16/BF16 as raw 16-bit words); its BYTES_PER_ELEMENT is the element size. */
 const DTYPES = {
-  F64: { bytes: 8, array: Float64Array },
-  I64: { bytes: 8, array: BigInt64Array },
-  U64: { bytes: 8, array: BigUint64Array },
-  F32: { bytes: 4, array: Float32Array },
-  I32: { bytes: 4, array: Int32Array },
-  U32: { bytes: 4, array: Uint32Array },
-  F16: { bytes: 2, array: Uint16Array },
-  BF16: { bytes: 2, array: Uint16Array },
-  I16: { bytes: 2, array: Int16Array },
-  U16: { bytes: 2, array: Uint16Array },
-  I8: { bytes: 1, array: Int8Array },
-  U8: { bytes: 1, array: Uint8Array },
-  BOOL: { bytes: 1, array: Uint8Array },
+  F64: Float64Array,
+  I64: BigInt64Array,
+  U64: BigUint64Array,
+  F32: Float32Array,
+  I32: Int32Array,
+  U32: Uint32Array,
+  F16: Uint16Array,
+  BF16: Uint16Array,
+  I16: Int16Array,
+  U16: Uint16Array,
+  I8: Int8Array,
+  U8: Uint8Array,
+  BOOL: Uint8Array,
 } as const;
 
 export type SafeDType = keyof typeof DTYPES;
@@ -62,9 +62,8 @@ export function encodeSafetensors(tensors: readonly SafeTensor[], metadata?: Rec
     if (t.name === METADATA_KEY || seen.has(t.name)) throw new Error(`safetensors: duplicate or reserved tensor name "${t.name}"`);
     seen.add(t.name);
     if (!isDType(t.dtype)) throw new Error(`safetensors: unknown dtype ${String(t.dtype)} for ${t.name}`);
-    const spec = DTYPES[t.dtype];
     if (!t.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`safetensors: bad shape [${t.shape}] for ${t.name}`);
-    if (!(t.data instanceof spec.array)) throw new Error(`safetensors: ${t.name} is ${t.dtype} but its data is a ${t.data.constructor.name}`);
+    if (!(t.data instanceof DTYPES[t.dtype])) throw new Error(`safetensors: ${t.name} is ${t.dtype} but its data is a ${t.data.constructor.name}`);
     if (t.data.length !== numel(t.shape)) {
       throw new Error(`safetensors: ${t.name} has ${t.data.length} values, shape [${t.shape.join(', ')}] needs ${numel(t.shape)}`);
     }
@@ -74,7 +73,7 @@ export function encodeSafetensors(tensors: readonly SafeTensor[], metadata?: Rec
   }
 
   // Largest alignment first, then by name: the reference writer's order, so offsets stay aligned.
-  const order = [...tensors].sort((a, b) => DTYPES[b.dtype].bytes - DTYPES[a.dtype].bytes || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const order = [...tensors].sort((a, b) => DTYPES[b.dtype].BYTES_PER_ELEMENT - DTYPES[a.dtype].BYTES_PER_ELEMENT || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length) header[METADATA_KEY] = metadata;
   let offset = 0;
@@ -128,8 +127,8 @@ export function decodeSafetensors(bytes: Uint8Array, path: string): SafetensorsF
       throw bad(`tensor "${name}" has bad data_offsets`);
     }
     const [begin, end] = offsets as number[];
-    if (end - begin !== numel(shape) * DTYPES[info.dtype].bytes) {
-      throw bad(`tensor "${name}" spans ${end - begin} bytes, ${info.dtype}[${shape.join(', ')}] needs ${numel(shape) * DTYPES[info.dtype].bytes}`);
+    if (end - begin !== numel(shape) * DTYPES[info.dtype].BYTES_PER_ELEMENT) {
+      throw bad(`tensor "${name}" spans ${end - begin} bytes, ${info.dtype}[${shape.join(', ')}] needs ${numel(shape) * DTYPES[info.dtype].BYTES_PER_ELEMENT}`);
     }
     entries.push({ name, dtype: info.dtype, shape, begin, end });
   }
@@ -151,7 +150,7 @@ export function decodeSafetensors(bytes: Uint8Array, path: string): SafetensorsF
     const raw = bytes.subarray(headerEnd + e.begin, headerEnd + e.end);
     const copy = new Uint8Array(raw.length);
     copy.set(raw);
-    tensors.set(e.name, { name: e.name, dtype: e.dtype, shape: e.shape, data: new DTYPES[e.dtype].array(copy.buffer) });
+    tensors.set(e.name, { name: e.name, dtype: e.dtype, shape: e.shape, data: new DTYPES[e.dtype](copy.buffer) });
   }
   return { tensors, metadata };
 }
