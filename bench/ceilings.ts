@@ -1,6 +1,7 @@
 // This adapter's own ceilings, measured in the same run as the kernels they judge: memory
-// bandwidth (a plain copy), compute (the best matmul variant on large squares), the cost of one
-// dispatch, and of one submit with a readback.
+// bandwidth (a plain copy), compute (the best matmul variant on large squares, and multiply-adds
+// on registers alone: what no kernel with loads can beat), the cost of one dispatch, and of one
+// submit with a readback.
 import { engine, grid1d } from '../src/gpu/engine.js';
 import { median, type GpuTimer } from '../src/gpu/timer.js';
 import { MATMUL_VARIANTS, matmul } from '../src/ops/matmul.js';
@@ -14,6 +15,9 @@ export interface Ceilings {
   /** Best matmul GFLOP/s over variants and sizes. */
   matmulGflops: number;
   matmul: { variant: string; n: number; ms: number; gflops: number }[];
+  /** Best multiply-add GFLOP/s on registers alone, over accumulator counts and unrolls. */
+  multiplyAddGflops: number;
+  multiplyAdd: { accumulators: number; unroll: number; ms: number; gflops: number }[];
   /** Wall-clock cost of one tiny dispatch recorded among many in one submit. */
   dispatchUs: number;
   /** Wall clock of one submit of one tiny kernel followed by a 4-byte readback. */
@@ -48,6 +52,26 @@ async function matmulCeiling(timer: GpuTimer, quick: boolean, wall: boolean): Pr
     a.dispose();
     b.dispose();
   }
+  return rows;
+}
+
+/** Invocations of the multiply-add ceiling: enough workgroups to keep every core busy. */
+const MULTIPLY_ADD_LANES = 256 * 256;
+const MULTIPLY_ADD_ITERS = 64;
+
+async function multiplyAddCeiling(timer: GpuTimer, quick: boolean, wall: boolean): Promise<Ceilings['multiplyAdd']> {
+  const sink = Tensor.empty([MULTIPLY_ADD_LANES]);
+  const rows: Ceilings['multiplyAdd'] = [];
+  // 16 × 8: the best of these on lavapipe; 16 × 1: the same work with a blend per multiply-add.
+  const configs = quick ? [[16, 8]] : [[8, 8], [16, 8], [24, 4], [16, 1]];
+  for (const [accumulators, unroll] of configs) {
+    const constants = { ACC: accumulators, UNROLL: unroll, ITERS: MULTIPLY_ADD_ITERS };
+    const groups = grid1d(MULTIPLY_ADD_LANES / 256);
+    const t = await timer.time(() => engine().run({ shader: 'bench', entry: 'multiply_add', constants }, [sink], groups), { wall });
+    const flops = 2 * MULTIPLY_ADD_LANES * MULTIPLY_ADD_ITERS * accumulators * unroll;
+    rows.push({ accumulators, unroll, ms: t.ms, gflops: flops / t.ms / 1e6 });
+  }
+  sink.dispose();
   return rows;
 }
 
@@ -92,6 +116,7 @@ async function roundTrip(trials: number): Promise<number> {
 export async function measureCeilings(timer: GpuTimer, quick: boolean, wall: boolean): Promise<Ceilings> {
   const copy = await copyCeiling(timer, quick, wall);
   const mm = await matmulCeiling(timer, quick, wall);
+  const multiplyAdd = await multiplyAddCeiling(timer, quick, wall);
   const dispatchUs = await dispatchCost(quick ? 3 : 7);
   const roundTripMs = await roundTrip(quick ? 10 : 30);
   engine().pool.trim();
@@ -100,6 +125,8 @@ export async function measureCeilings(timer: GpuTimer, quick: boolean, wall: boo
     copy,
     matmulGflops: Math.max(...mm.map((m) => m.gflops)),
     matmul: mm,
+    multiplyAddGflops: Math.max(...multiplyAdd.map((m) => m.gflops)),
+    multiplyAdd,
     dispatchUs,
     roundTripMs,
   };

@@ -96,7 +96,7 @@ async function tunerChoices(cases: BenchCase[], log: (s: string) => void): Promi
 /** A lab variant must beat the tuner's pick by this factor to be flagged: less is inside this machine's noise. */
 const LAB_MARGIN = 1.1;
 
-function targets(rows: Row[], ratios: PeerRatio[]): string[] {
+function targets(rows: Row[], ratios: PeerRatio[], ceilings: Ceilings): string[] {
   const lines: string[] = [];
   const best = new Map<string, Row>();
   for (const r of rows) {
@@ -106,7 +106,8 @@ function targets(rows: Row[], ratios: PeerRatio[]): string[] {
   }
   for (const r of best.values()) {
     const ok = r.pctOfCeiling! >= CONV_TARGET_PCT ? 'met' : 'NOT met';
-    lines.push(`${r.kernel} ${r.shape}: ${r.pctOfCeiling!.toFixed(0)} % of the best matmul (${r.variant}); ≥ ${CONV_TARGET_PCT} %: ${ok}`);
+    const ofMultiplyAdd = (100 * r.rate!) / ceilings.multiplyAddGflops;
+    lines.push(`${r.kernel} ${r.shape}: ${r.pctOfCeiling!.toFixed(0)} % of the best matmul (${r.variant}); ≥ ${CONV_TARGET_PCT} %: ${ok} (${ofMultiplyAdd.toFixed(0)} % of the multiply-add ceiling)`);
   }
   for (const aegl of rows.filter((r) => r.kernel === 'train.aegl-step' && r.ms !== null)) {
     const ce = rows.find((r) => r.kernel === 'train.ce-step' && r.net === aegl.net && r.ms !== null);
@@ -247,7 +248,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
     rows,
     tfjs,
     torch,
-    targets: [...targets(rows, 'ratios' in tfjs ? tfjs.ratios : []), ...('rows' in torch ? torchTargets(torch.rows) : [])],
+    targets: [...targets(rows, 'ratios' in tfjs ? tfjs.ratios : [], ceilings), ...('rows' in torch ? torchTargets(torch.rows) : [])],
   };
   for (const l of peerLines(report)) log(l);
   log('');

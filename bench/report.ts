@@ -69,6 +69,8 @@ export function ceilingLines(c: Ceilings): string[] {
     `copy:      ${fmt(c.copyGBs)} GB/s (read + write, ${c.copy[0].bytes >> 20} MiB buffers)`,
     `matmul:    ${fmt(c.matmulGflops)} GFLOP/s (best: ${best.variant}, ${best.n}×${best.n}×${best.n}; ` +
       c.matmul.map((m) => `${m.variant} ${m.n}: ${fmt(m.gflops)}`).join(', ') + ')',
+    `multiply-add: ${fmt(c.multiplyAddGflops)} GFLOP/s (registers only, no loads; accumulators × multiply-adds per loop iteration: ` +
+      c.multiplyAdd.map((m) => `${m.accumulators} × ${m.unroll}: ${fmt(m.gflops)}`).join(', ') + ')',
     `dispatch:  ${fmt(c.dispatchUs, 1)} µs each (many tiny dispatches in one submit)`,
     `roundtrip: ${fmt(c.roundTripMs, 3)} ms (one submit + a 4-byte readback)`,
   ];

@@ -25,6 +25,29 @@ function copyOf(words: number): { record: () => void; release: () => void } {
   return { record, release: () => [src, dst].forEach((t) => t.dispose()) };
 }
 
+describe('multiply-add ceiling', () => {
+  it('does every multiply-add it is credited with: each lane sums its ACC chains of ITERS · UNROLL steps', async () => {
+    // Few iterations keep the f32 chains close to the float64 model; the constants are the bench's kind.
+    const constants = { ACC: 3, UNROLL: 4, ITERS: 5 };
+    const lanes = 512;
+    const sink = Tensor.empty([lanes]);
+    engine().run({ shader: 'bench', entry: 'multiply_add', constants }, [sink], grid1d(lanes / 256));
+    const got = (await sink.read()) as Float32Array;
+    sink.dispose();
+    for (const lane of [0, 1, 300, 511]) {
+      const a = Math.fround(Math.fround(lane % 1024) * Math.fround(1e-6));
+      const b = Math.fround(0.5 + a);
+      let want = 0;
+      for (let i = 0; i < constants.ACC; i++) {
+        let t = i;
+        for (let step = 0; step < constants.ITERS * constants.UNROLL; step++) t = t * b + a;
+        want += t;
+      }
+      expect(got[lane]).toBeCloseTo(want, 5);
+    }
+  });
+});
+
 describe('median', () => {
   it('takes the middle value, or the mean of the two middle ones', () => {
     expect(median([5, 1, 3])).toBe(3);
@@ -94,7 +117,7 @@ describe('report', () => {
       timing: 'GPU timestamp queries per rep',
       quick: false,
       filter: '',
-      ceilings: { copyGBs: 6, copy: [{ bytes: 64 << 20, perThread: 1, ms: 22 }], matmulGflops: 9, matmul: [{ variant: 'blocked', n: 1024, ms: 238, gflops: 9 }], dispatchUs: 25, roundTripMs: 0.1 },
+      ceilings: { copyGBs: 6, copy: [{ bytes: 64 << 20, perThread: 1, ms: 22 }], matmulGflops: 9, matmul: [{ variant: 'blocked', n: 1024, ms: 238, gflops: 9 }], multiplyAddGflops: 60, multiplyAdd: [{ accumulators: 16, unroll: 8, ms: 9, gflops: 60 }], dispatchUs: 25, roundTripMs: 0.1 },
       rows: [
         { kernel: 'conv2d.fwd', net: 'resnet32', shape: '128×16×32×32 → 16', variant: 'blocked', ms: 80, rate: 7.5, unit: 'GFLOP/s', pctOfCeiling: 83, tuner: 'yes' },
         { kernel: 'sgd', net: '-', shape: '-', variant: '-', ms: null, rate: null, unit: '', pctOfCeiling: null, tuner: '-', note: 'src/ops/optim.ts not available' },
@@ -110,7 +133,7 @@ describe('report', () => {
       targets: ['conv2d.fwd: met'],
     };
     const md = markdown(report);
-    for (const text of ['llvmpipe-test', '2026-01-02', '6.00 GB/s', '9.00 GFLOP/s', '| conv2d.fwd | resnet32 | 128×16×32×32 → 16 | blocked | 80.000 | 7.50 GFLOP/s | 83 | yes |', 'optim.ts not available', 'cannot run here: test', 'conv2d.fwd: met', 'PyTorch 1.13.1 (/usr/bin/python3), 2 threads', '| train.ce-step | fmnist | batch 128 | 300.0 | 150.0 | 2.00 |', '| train.epoch | fmnist | default run | - | - | failed: test |']) {
+    for (const text of ['llvmpipe-test', '2026-01-02', '6.00 GB/s', '9.00 GFLOP/s', 'multiply-add: 60.00 GFLOP/s (registers only', '16 × 8: 60.00', '| conv2d.fwd | resnet32 | 128×16×32×32 → 16 | blocked | 80.000 | 7.50 GFLOP/s | 83 | yes |', 'optim.ts not available', 'cannot run here: test', 'conv2d.fwd: met', 'PyTorch 1.13.1 (/usr/bin/python3), 2 threads', '| train.ce-step | fmnist | batch 128 | 300.0 | 150.0 | 2.00 |', '| train.epoch | fmnist | default run | - | - | failed: test |']) {
       expect(md).toContain(text);
     }
     expect(torchTargets(report.torch && 'rows' in report.torch ? report.torch.rows : [])).toEqual(["train.ce-step fmnist: 2.00× PyTorch's time (≥ 0.5× its throughput = ≤ 2×): met"]);
