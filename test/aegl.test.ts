@@ -11,7 +11,7 @@ import { Module } from '../src/nn/module.js';
 import { relu } from '../src/ops/elementwise.js';
 import { SGD } from '../src/ops/optim.js';
 import { reshape } from '../src/ops/shape.js';
-import { Aegl } from '../src/train/loop/aegl.js';
+import { Aegl, ATTACK_ROWS_STEP } from '../src/train/loop/aegl.js';
 import { resolveSettings, withTailFrom, type TrainFlags } from '../src/train/loop/config.js';
 import { classCounts } from '../src/train/loop/evaluate.js';
 import { Objective } from '../src/train/loop/objective.js';
@@ -224,15 +224,17 @@ describe('AEGL', () => {
       padded.grads.forEach((g, i) => expect(relError(g, plain.grads[i]), `parameter ${i}`).toBeLessThan(1e-5));
     });
 
-    it('builds no new pipeline for another tail count in the same size step', () => {
+    it('creates no buffer and builds no pipeline for another tail count in the same size step', () => {
       const { data, model, aegl, dispose } = setup(undefined, 1);
-      const inFirstStep = [...Array(batches).keys()].filter((k) => aegl.tailCount(k) >= 1 && aegl.tailCount(k) <= 8);
+      const inFirstStep = [...Array(batches).keys()].filter((k) => aegl.tailCount(k) >= 1 && aegl.tailCount(k) <= ATTACK_ROWS_STEP);
       const step = (k: number) => aeglStep(data, model, aegl, k);
       step(inFirstStep[0]);
       const built = engine().kernels.pipelinesBuilt;
+      const created = engine().pool.created;
       for (const k of inFirstStep.slice(1)) step(k);
       expect(new Set(inFirstStep.map((k) => aegl.tailCount(k))).size).toBeGreaterThanOrEqual(4);
       expect(engine().kernels.pipelinesBuilt).toBe(built);
+      expect(engine().pool.created).toBe(created);
       dispose();
     });
 
