@@ -17,7 +17,9 @@ override EVAL: bool = false;
 // incoming gradient only where the output y is positive (y: bound whether or not it is read).
 override RELU: bool = false;
 // Consecutive values handled together (HW % VEC == 0, so they share a channel): 4 runs ~3×
-// faster than 1 on lavapipe (less index arithmetic per value).
+// faster than 1 on lavapipe (less index arithmetic per value). Where HW % 4 == 0 every kernel
+// runs as its `_vec4` entry point instead, with vec4 bindings: one vec4 load where the scalar
+// kernels make four, each a loop over the lanes on lavapipe (src/ops/batchnorm.ts picks).
 override VEC: u32 = 1u;
 const WG: u32 = 64u;
 const WG_EW: u32 = 256u;
@@ -31,6 +33,7 @@ struct Rows { count: u32 }
 @group(0) @binding(3) var<storage, read_write> s_running_mean: array<f32>;
 @group(0) @binding(4) var<storage, read_write> s_running_var: array<f32>;
 @group(0) @binding(5) var<uniform> s_rows: Rows;
+@group(0) @binding(0) var<storage, read> sx4: array<vec4f>;
 
 // apply
 @group(0) @binding(0) var<storage, read> ax: array<f32>;
@@ -39,6 +42,8 @@ struct Rows { count: u32 }
 @group(0) @binding(3) var<storage, read> a_stat_a: array<f32>;
 @group(0) @binding(4) var<storage, read> a_stat_b: array<f32>;
 @group(0) @binding(5) var<storage, read_write> a_y: array<f32>;
+@group(0) @binding(0) var<storage, read> ax4: array<vec4f>;
+@group(0) @binding(5) var<storage, read_write> a_y4: array<vec4f>;
 
 // reduce
 @group(0) @binding(0) var<storage, read> rx: array<f32>;
@@ -49,6 +54,9 @@ struct Rows { count: u32 }
 @group(0) @binding(5) var<storage, read_write> r_dbias: array<f32>;
 @group(0) @binding(6) var<storage, read> r_y: array<f32>;
 @group(0) @binding(7) var<uniform> r_rows: Rows;
+@group(0) @binding(0) var<storage, read> rx4: array<vec4f>;
+@group(0) @binding(1) var<storage, read> r_g4: array<vec4f>;
+@group(0) @binding(6) var<storage, read> r_y4: array<vec4f>;
 
 // dx_train
 @group(0) @binding(0) var<storage, read> tx: array<f32>;
@@ -60,6 +68,10 @@ struct Rows { count: u32 }
 @group(0) @binding(6) var<storage, read> t_sum_g: array<f32>;
 @group(0) @binding(7) var<storage, read_write> t_dx: array<f32>;
 @group(0) @binding(8) var<storage, read> t_y: array<f32>;
+@group(0) @binding(0) var<storage, read> tx4: array<vec4f>;
+@group(0) @binding(1) var<storage, read> t_g4: array<vec4f>;
+@group(0) @binding(7) var<storage, read_write> t_dx4: array<vec4f>;
+@group(0) @binding(8) var<storage, read> t_y4: array<vec4f>;
 @group(0) @binding(9) var<uniform> t_rows: Rows;
 
 // dx_eval
@@ -68,6 +80,9 @@ struct Rows { count: u32 }
 @group(0) @binding(2) var<storage, read> e_running_var: array<f32>;
 @group(0) @binding(3) var<storage, read_write> e_dx: array<f32>;
 @group(0) @binding(4) var<storage, read> e_y: array<f32>;
+@group(0) @binding(0) var<storage, read> e_g4: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> e_dx4: array<vec4f>;
+@group(0) @binding(4) var<storage, read> e_y4: array<vec4f>;
 
 var<workgroup> part_a: array<f32, WG>;
 var<workgroup> part_b: array<f32, WG>;
@@ -100,7 +115,28 @@ fn stats(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: 
       ss += d * d;
     }
   }
-  let k = f32((runs - min(t, runs) + WG - 1u) / WG * VEC);
+  finish_stats(c, t, n, shift, s, ss, f32((runs - min(t, runs) + WG - 1u) / WG * VEC));
+}
+
+@compute @workgroup_size(WG)
+fn stats_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
+  let c = wid.x;
+  let n = s_rows.count * HW;
+  let shift = sx4[c * HW / 4u].x;
+  var s = 0.0;
+  var ss = 0.0;
+  let runs = n / 4u;
+  for (var r = t; r < runs; r += WG) {
+    let d = sx4[at(c, r * 4u) / 4u] - shift;
+    s += d.x + d.y + d.z + d.w;
+    ss += dot(d, d);
+  }
+  finish_stats(c, t, n, shift, s, ss, f32((runs - min(t, runs) + WG - 1u) / WG * 4u));
+}
+
+// Each thread's k values (sums s and ss of their differences from shift) as (count, mean, M2),
+// merged across the workgroup; thread 0 writes the statistics.
+fn finish_stats(c: u32, t: u32, n: u32, shift: f32, s: f32, ss: f32, k: f32) {
   let md = select(0.0, s / k, k > 0.0);
   part_n[t] = k;
   part_a[t] = shift + md;
@@ -133,44 +169,81 @@ fn stats(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: 
 
 fn inv_std(b: f32) -> f32 { return select(b, inverseSqrt(b + EPS), EVAL); }
 
+// The elementwise kernels' arithmetic, written once on vec4f: the scalar kernels run it on a splat.
+// (x − mean)·scale, not x·scale − mean·scale: the latter cancels when |mean| ≫ σ.
+fn apply_op(x: vec4f, mean: f32, scale: f32, bias: f32) -> vec4f {
+  let y = (x - mean) * scale + bias;
+  return select(y, max(y, vec4f(0.0)), RELU);
+}
+
+// Behind a fused ReLU, the gradient only where the output y is positive.
+fn masked(g: vec4f, y: vec4f) -> vec4f { return select(g, select(vec4f(0.0), g, y > vec4f(0.0)), RELU); }
+
+// Channel c's normalisation constants: its mean, σ⁻¹·weight (or the running ones in inference) and bias.
+struct Affine { mean: f32, scale: f32, bias: f32 }
+fn affine(c: u32) -> Affine { return Affine(a_stat_a[c], inv_std(a_stat_b[c]) * a_weight[c], a_bias[c]); }
+
 @compute @workgroup_size(WG_EW)
 fn apply(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   for (var r = first(gid, nwg); r < arrayLength(&a_y) / VEC; r += stride(nwg)) {
     let i = r * VEC;
-    let c = (i / HW) % C;
-    let mean = a_stat_a[c];
-    let scale = inv_std(a_stat_b[c]) * a_weight[c];
-    let bias = a_bias[c];
-    // (x − mean)·scale, not x·scale − mean·scale: the latter cancels when |mean| ≫ σ.
-    for (var v = 0u; v < VEC; v++) {
-      let y = (ax[i + v] - mean) * scale + bias;
-      a_y[i + v] = select(y, max(y, 0.0), RELU);
-    }
+    let f = affine((i / HW) % C);
+    for (var v = 0u; v < VEC; v++) { a_y[i + v] = apply_op(vec4f(ax[i + v]), f.mean, f.scale, f.bias).x; }
   }
 }
 
-// Per channel: ∂bias = Σ g, ∂weight = Σ g·x̂, summed per thread then as a tree.
+@compute @workgroup_size(WG_EW)
+fn apply_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  for (var r = first(gid, nwg); r < arrayLength(&a_y4); r += stride(nwg)) {
+    let f = affine((r * 4u / HW) % C);
+    a_y4[r] = apply_op(ax4[r], f.mean, f.scale, f.bias);
+  }
+}
+
+// Per channel: ∂bias = Σ g, ∂weight = Σ g·x̂, summed per thread then as a tree (behind a fused
+// ReLU, g only where y > 0; y is read only then: RELU is a constant).
 @compute @workgroup_size(WG)
 fn reduce(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
   let c = wid.x;
   let n = r_rows.count * HW;
   let mean = r_stat_a[c];
-  let inv = inv_std(r_stat_b[c]);
   var sg = 0.0;
   var sgx = 0.0;
   for (var r = t; r < n / VEC; r += WG) {
     let j = at(c, r * VEC);
     for (var v = 0u; v < VEC; v++) {
-      // Behind a fused ReLU only where y > 0 (&& short-circuits: no y load without RELU).
-      var g = r_g[j + v];
-      if (RELU && r_y[j + v] <= 0.0) { g = 0.0; }
+      var y = 1.0;
+      if (RELU) { y = r_y[j + v]; }
+      let g = masked(vec4f(r_g[j + v]), vec4f(y)).x;
       sg += g;
       sgx += g * (rx[j + v] - mean);
     }
   }
-  sgx *= inv;
+  finish_reduce(c, t, sg, sgx);
+}
+
+@compute @workgroup_size(WG)
+fn reduce_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
+  let c = wid.x;
+  let n = r_rows.count * HW;
+  let mean = r_stat_a[c];
+  var sg = 0.0;
+  var sgx = 0.0;
+  for (var r = t; r < n / 4u; r += WG) {
+    let j = at(c, r * 4u) / 4u;
+    var y = vec4f(1.0);
+    if (RELU) { y = r_y4[j]; }
+    let g = masked(r_g4[j], y);
+    sg += g.x + g.y + g.z + g.w;
+    sgx += dot(g, rx4[j] - mean);
+  }
+  finish_reduce(c, t, sg, sgx);
+}
+
+// Each thread's sums of g and g·(x − mean), added across the workgroup; thread 0 writes them.
+fn finish_reduce(c: u32, t: u32, sg: f32, sgx: f32) {
   part_a[t] = sg;
-  part_b[t] = sgx;
+  part_b[t] = sgx * inv_std(r_stat_b[c]);
   workgroupBarrier();
   for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
     if (t < stride) {
@@ -186,38 +259,62 @@ fn reduce(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t:
 }
 
 // ∂x = w·σ⁻¹·(g − (Σg + x̂·Σg·x̂)/n): the gradient through the batch mean and variance; 0 in padding rows.
+// Channel c's terms of ∂x: its mean, σ⁻¹, w·σ⁻¹, and Σg/n and Σg·x̂/n over the real rows.
+struct DxTerms { mean: f32, inv: f32, scale: f32, mean_g: f32, mean_gxhat: f32 }
+fn dx_terms(c: u32) -> DxTerms {
+  let n = f32(t_rows.count * HW);
+  return DxTerms(t_mean[c], t_invstd[c], t_weight[c] * t_invstd[c], t_sum_g[c] / n, t_sum_gxhat[c] / n);
+}
+fn dx_train_op(x: vec4f, g: vec4f, d: DxTerms) -> vec4f { return d.scale * (g - d.mean_g - (x - d.mean) * d.inv * d.mean_gxhat); }
+
 @compute @workgroup_size(WG_EW)
 fn dx_train(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let n = f32(t_rows.count * HW);
   let end = t_rows.count * C * HW;
   for (var r = first(gid, nwg); r < arrayLength(&t_dx) / VEC; r += stride(nwg)) {
     let i = r * VEC;
-    let c = (i / HW) % C;
-    let mean = t_mean[c];
-    let inv = t_invstd[c];
-    let scale = t_weight[c] * inv;
-    let mean_g = t_sum_g[c] / n;
-    let mean_gxhat = t_sum_gxhat[c] / n;
+    let d = dx_terms((i / HW) % C);
     for (var v = 0u; v < VEC; v++) {
-      let xhat = (tx[i + v] - mean) * inv;
-      var g = t_g[i + v];
-      if (RELU && t_y[i + v] <= 0.0) { g = 0.0; }
-      t_dx[i + v] = select(0.0, scale * (g - mean_g - xhat * mean_gxhat), i < end);
+      // y is read only behind a fused ReLU (RELU is a constant: no load otherwise).
+      var y = 1.0;
+      if (RELU) { y = t_y[i + v]; }
+      t_dx[i + v] = select(0.0, dx_train_op(vec4f(tx[i + v]), masked(vec4f(t_g[i + v]), vec4f(y)), d).x, i < end);
     }
   }
 }
 
+@compute @workgroup_size(WG_EW)
+fn dx_train_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  // HW % 4 == 0: a vec4 never straddles a row, so it is all real or all padding.
+  let end = t_rows.count * C * HW / 4u;
+  for (var r = first(gid, nwg); r < arrayLength(&t_dx4); r += stride(nwg)) {
+    let d = dx_terms((r * 4u / HW) % C);
+    var y = vec4f(1.0);
+    if (RELU) { y = t_y4[r]; }
+    t_dx4[r] = select(vec4f(0.0), dx_train_op(tx4[r], masked(t_g4[r], y), d), r < end);
+  }
+}
+
 // Inference mode: y is affine in x, ∂x = g·w/√(running_var + ε).
+fn eval_scale(c: u32) -> f32 { return e_weight[c] * inverseSqrt(e_running_var[c] + EPS); }
+
 @compute @workgroup_size(WG_EW)
 fn dx_eval(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   for (var r = first(gid, nwg); r < arrayLength(&e_dx) / VEC; r += stride(nwg)) {
     let i = r * VEC;
-    let c = (i / HW) % C;
-    let scale = e_weight[c] * inverseSqrt(e_running_var[c] + EPS);
+    let scale = eval_scale((i / HW) % C);
     for (var v = 0u; v < VEC; v++) {
-      var g = e_g[i + v];
-      if (RELU && e_y[i + v] <= 0.0) { g = 0.0; }
-      e_dx[i + v] = g * scale;
+      var y = 1.0;
+      if (RELU) { y = e_y[i + v]; }
+      e_dx[i + v] = masked(vec4f(e_g[i + v]), vec4f(y)).x * scale;
     }
+  }
+}
+
+@compute @workgroup_size(WG_EW)
+fn dx_eval_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  for (var r = first(gid, nwg); r < arrayLength(&e_dx4); r += stride(nwg)) {
+    var y = vec4f(1.0);
+    if (RELU) { y = e_y4[r]; }
+    e_dx4[r] = masked(e_g4[r], y) * eval_scale((r * 4u / HW) % C);
   }
 }

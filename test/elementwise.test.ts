@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { add, addInPlace, addRelu, mul, relu, scale } from '../src/ops/elementwise.js';
+import { engine } from '../src/gpu/engine.js';
 import { Tensor } from '../src/tensor.js';
 import { f32, freshSeed, randomArray, relError, useEngine } from './helpers/gpu.js';
 import { checkOp } from './helpers/opcheck.js';
 import * as ref from './reference/elementwise.js';
 
 useEngine();
-const shapes = [[1], [7], [3, 5], [2, 3, 17, 5], [70001]];
+// Lengths not divisible by 4 run the scalar kernels, the others the vec4 ones (checked below).
+const shapes = [[1], [7], [3, 5], [2, 3, 17, 5], [70001], [4], [2, 3, 16, 4], [70004]];
 
 describe('elementwise ops match the float64 reference, forward and backward', () => {
   for (const shape of shapes) {
@@ -26,6 +28,25 @@ describe('elementwise ops match the float64 reference, forward and backward', ()
       });
     });
   }
+});
+
+describe('kernel choice', () => {
+  const ran = (fn: () => void): string[] => {
+    const before = new Map(engine().stats.dispatchesByKernel);
+    fn();
+    // Labels are `shader.entry(constants)`; other shaders (the tests' poison fill) are not asked about.
+    const changed = [...engine().stats.dispatchesByKernel].filter(([k, v]) => (before.get(k) ?? 0) !== v).map(([k]) => k);
+    return changed.filter((k) => k.startsWith('elementwise.')).map((k) => k.replace(/\(.*\)$/, ''));
+  };
+  it('runs the vec4 kernels on lengths divisible by 4 and the scalar ones otherwise', () => {
+    const [a4, b4] = [Tensor.from(f32(randomArray(12, 1)), [3, 4]), Tensor.from(f32(randomArray(12, 2)), [3, 4])];
+    const [a3, b3] = [Tensor.from(f32(randomArray(9, 3)), [3, 3]), Tensor.from(f32(randomArray(9, 4)), [3, 3])];
+    expect(ran(() => void add(a4, b4))).toEqual(['elementwise.add_vec4']);
+    expect(ran(() => void addRelu(a4, b4))).toEqual(['elementwise.add_relu_vec4']);
+    expect(ran(() => addInPlace(a4, b4))).toEqual(['elementwise.accumulate_vec4']);
+    expect(ran(() => void add(a3, b3))).toEqual(['elementwise.add']);
+    expect(ran(() => void scale(a3, 2))).toEqual(['elementwise.scale']);
+  });
 });
 
 describe('addInPlace', () => {

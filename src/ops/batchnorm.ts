@@ -65,14 +65,19 @@ export function withPaddingRows<T>(rows: number, fn: () => T): T {
   }
 }
 
-/** An elementwise kernel over all N·C·H·W values (dx_train: the real `rows` of them). */
+/**
+ * An elementwise kernel over all N·C·H·W values (dx_train: the real `rows` of them): its `_vec4`
+ * entry point where runs of 4 share a channel (one vec4 load for four scalar ones).
+ */
 function runElementwise(entry: 'apply' | 'dx_train' | 'dx_eval', g: Geometry, constants: Record<string, number>, bindings: Tensor[], rows?: number): void {
-  run(entry, { C: g.c, HW: g.hw, VEC: g.vec, ...constants }, bindings, strideGrid((g.n * g.c * g.hw) / g.vec, WG_EW, g.variant), rows);
+  const kernel = g.vec === 4 ? `${entry}_vec4` : entry;
+  run(kernel, { C: g.c, HW: g.hw, VEC: g.vec, ...constants }, bindings, strideGrid((g.n * g.c * g.hw) / g.vec, WG_EW, g.variant), rows);
 }
 
-/** A per-channel reduction over the first `rows` rows: one workgroup per channel. */
+/** A per-channel reduction over the first `rows` rows: one workgroup per channel (`_vec4` as runElementwise). */
 function runReduction(entry: 'stats' | 'reduce', g: Geometry, constants: Record<string, number>, bindings: Tensor[], rows: number): void {
-  run(entry, { C: g.c, HW: g.hw, VEC: g.vec, EPS: g.eps, ...constants }, bindings, [g.c], rows);
+  const kernel = g.vec === 4 ? `${entry}_vec4` : entry;
+  run(kernel, { C: g.c, HW: g.hw, VEC: g.vec, EPS: g.eps, ...constants }, bindings, [g.c], rows);
 }
 
 /** y = (x − a)·σ⁻¹·w + b, where (a, b) are (mean, 1/σ), or (running mean, running var) in inference; clamped at 0 with relu. */
