@@ -16,10 +16,11 @@ override EVAL: bool = false;
 // relu(batch_norm(x)) in the same passes: `apply` clamps at 0, and the backward kernels take the
 // incoming gradient only where the output y is positive (y: bound whether or not it is read).
 override RELU: bool = false;
-// Consecutive values handled together (HW % VEC == 0, so they share a channel): 4 runs ~3×
-// faster than 1 on lavapipe (less index arithmetic per value). Where HW % 4 == 0 every kernel
-// runs as its `_vec4` entry point instead, with vec4 bindings: one vec4 load where the scalar
-// kernels make four, each a loop over the lanes on lavapipe (src/ops/batchnorm.ts picks).
+// Consecutive values handled together (HW % VEC == 0, so they share a channel; up to 16): 4 runs
+// ~3× faster than 1 on lavapipe (less index arithmetic per value), and the elementwise kernels load
+// their channel's constants once per run. Where HW % 4 == 0 every kernel runs as its `_vec4`
+// entry point instead, with vec4 bindings: one vec4 load where the scalar kernels make four, each
+// a loop over the lanes on lavapipe (src/ops/batchnorm.ts picks; the scalar ones see VEC < 4).
 override VEC: u32 = 1u;
 const WG: u32 = 64u;
 const WG_EW: u32 = 256u;
@@ -194,9 +195,12 @@ fn apply(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
 
 @compute @workgroup_size(WG_EW)
 fn apply_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  for (var r = first(gid, nwg); r < arrayLength(&a_y4); r += stride(nwg)) {
-    let f = affine((r * 4u / HW) % C);
-    a_y4[r] = apply_op(ax4[r], f.mean, f.scale, f.bias);
+  for (var r = first(gid, nwg); r < arrayLength(&a_y4) * 4u / VEC; r += stride(nwg)) {
+    let f = affine((r * VEC / HW) % C);
+    for (var v = 0u; v < VEC / 4u; v++) {
+      let k = r * VEC / 4u + v;
+      a_y4[k] = apply_op(ax4[k], f.mean, f.scale, f.bias);
+    }
   }
 }
 
@@ -284,13 +288,16 @@ fn dx_train(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
 
 @compute @workgroup_size(WG_EW)
 fn dx_train_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  // HW % 4 == 0: a vec4 never straddles a row, so it is all real or all padding.
-  let end = t_rows.count * C * HW / 4u;
-  for (var r = first(gid, nwg); r < arrayLength(&t_dx4); r += stride(nwg)) {
-    let d = dx_terms((r * 4u / HW) % C);
-    var y = vec4f(1.0);
-    if (RELU) { y = t_y4[r]; }
-    t_dx4[r] = select(vec4f(0.0), dx_train_op(tx4[r], masked(t_g4[r], y), d), r < end);
+  // HW % VEC == 0: a run never straddles a row, so it is all real or all padding.
+  let end = t_rows.count * C * HW / VEC;
+  for (var r = first(gid, nwg); r < arrayLength(&t_dx4) * 4u / VEC; r += stride(nwg)) {
+    let d = dx_terms((r * VEC / HW) % C);
+    for (var v = 0u; v < VEC / 4u; v++) {
+      let k = r * VEC / 4u + v;
+      var y = vec4f(1.0);
+      if (RELU) { y = t_y4[k]; }
+      t_dx4[k] = select(vec4f(0.0), dx_train_op(tx4[k], masked(t_g4[k], y), d), r < end);
+    }
   }
 }
 
@@ -312,9 +319,13 @@ fn dx_eval(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 
 @compute @workgroup_size(WG_EW)
 fn dx_eval_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  for (var r = first(gid, nwg); r < arrayLength(&e_dx4); r += stride(nwg)) {
-    var y = vec4f(1.0);
-    if (RELU) { y = e_y4[r]; }
-    e_dx4[r] = masked(e_g4[r], y) * eval_scale((r * 4u / HW) % C);
+  for (var r = first(gid, nwg); r < arrayLength(&e_dx4) * 4u / VEC; r += stride(nwg)) {
+    let scale = eval_scale((r * VEC / HW) % C);
+    for (var v = 0u; v < VEC / 4u; v++) {
+      let k = r * VEC / 4u + v;
+      var y = vec4f(1.0);
+      if (RELU) { y = e_y4[k]; }
+      e_dx4[k] = masked(e_g4[k], y) * scale;
+    }
   }
 }

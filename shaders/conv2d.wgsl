@@ -34,6 +34,8 @@ const MAX_ACC = MAX_PX * MAX_CV;
 @group(0) @binding(1) var<storage, read> w: array<f32>; // fwd, dgrad
 @group(0) @binding(1) var<storage, read> dyw: array<f32>; // wgrad: the output gradient
 @group(0) @binding(1) var<storage, read_write> dw: array<f32>; // sum_splits
+@group(0) @binding(0) var<storage, read> parts4: array<vec4f>; // sum_splits_vec4
+@group(0) @binding(1) var<storage, read_write> dw4: array<vec4f>; // sum_splits_vec4
 @group(0) @binding(1) var<storage, read_write> db: array<f32>; // bias_grad
 @group(0) @binding(2) var<storage, read> bias: array<f32>; // fwd
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>; // dgrad
@@ -312,6 +314,18 @@ fn sum_splits(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
   var s = 0.0;
   for (var k = 0u; k < arrayLength(&parts) / n; k++) { s += parts[k * n + e]; }
   dw[e] = s;
+}
+
+// The same, four values per invocation where dw's length allows (src/ops/conv.ts picks): a vec4
+// load takes one of lavapipe's loops over the lanes for four values (see shaders/elementwise.wgsl).
+@compute @workgroup_size(WG)
+fn sum_splits_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let e = flat(gid, nwg, WG);
+  let n = arrayLength(&dw4);
+  if (e >= n) { return; }
+  var s = vec4f(0.0);
+  for (var k = 0u; k < arrayLength(&parts4) / n; k++) { s += parts4[k * n + e]; }
+  dw4[e] = s;
 }
 
 // db[co] = Σ dy[n, co, :, :]: one workgroup per channel, a tree over its lanes at the end.

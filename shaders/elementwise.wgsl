@@ -1,10 +1,11 @@
 // Same-shape elementwise kernels and their backward passes. Each entry point declares the
 // bindings it uses (0..n in order); the length comes from the output binding's size.
 // Every kernel comes twice: `name` takes one value per invocation (any length), `name_vec4` four
-// (lengths divisible by 4; src/ops/elementwise.ts picks). On lavapipe a storage load is a loop
-// over the lanes whether it fetches a scalar or a vec4, so the vec4 kernels move about 3× the
-// bytes per second (add on 2M values: 8.3 against 2.7 GB/s). The binary ops are written once, on
-// vec4f; their scalar kernels run them on a splat and keep one lane.
+// (lengths divisible by 4; src/ops/elementwise.ts picks). On lavapipe every storage load is a
+// loop over the lanes with a bounds test each, and a vec4 load fetches four values in one such
+// loop: the vec4 kernels move about 3× the bytes per second (add on 2M values: 8.3 against
+// 2.7 GB/s). The binary ops are written once, on vec4f; their scalar kernels run them on a splat
+// and keep one lane.
 override WG: u32 = 256;
 
 struct Scalar { value: f32 }

@@ -13,14 +13,18 @@ import * as ref from './reference/batchnorm.js';
 
 useEngine();
 
-// Awkward shapes (batch 1 with N·H·W > 1, channels 3, 5, 17, odd H and W), then the real
-// ResNet-32 and Fashion-MNIST CNN batch-norm inputs at batch 2.
+// Awkward shapes (batch 1 with N·H·W > 1, channels 3, 5, 17, odd H and W; H·W of 2·odd, 4·odd
+// and 8·odd for every run length the kernels take), then the real ResNet-32 and Fashion-MNIST CNN
+// batch-norm inputs at batch 2.
 const shapes = [
   [1, 3, 5, 7],
   [2, 5, 3, 3],
   [3, 17, 1, 1],
   [1, 17, 9, 11],
   [4, 5, 7, 1],
+  [3, 5, 2, 3],
+  [2, 3, 4, 3],
+  [3, 5, 4, 6],
   [2, 16, 32, 32],
   [2, 32, 16, 16],
   [2, 64, 8, 8],

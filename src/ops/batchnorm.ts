@@ -29,7 +29,7 @@ interface Geometry {
   n: number;
   c: number;
   hw: number;
-  /** Values per run: the largest of 4, 2, 1 dividing H·W, so a run stays in one channel. */
+  /** Values per run: the largest of 16, 8, 4, 2, 1 dividing H·W, so a run stays in one channel. */
   vec: number;
   eps: number;
   variant: BatchNormVariant;
@@ -40,7 +40,7 @@ function geometry(x: Tensor, eps: number, forced?: BatchNormVariant): Geometry {
   const hw = x.size / (n * c);
   const key = `${n}x${c}x${hw}`;
   const variant = forced ?? (chooseVariant('batchnorm.elementwise', key, BATCHNORM_VARIANTS, defaultGridVariant()) as BatchNormVariant);
-  return { n, c, hw, vec: hw % 4 === 0 ? 4 : hw % 2 === 0 ? 2 : 1, eps, variant };
+  return { n, c, hw, vec: [16, 8, 4, 2, 1].find((v) => hw % v === 0)!, eps, variant };
 }
 
 function run(entry: string, constants: Record<string, number>, bindings: Tensor[], workgroups: readonly number[], rows?: number): void {
@@ -67,16 +67,16 @@ export function withPaddingRows<T>(rows: number, fn: () => T): T {
 
 /**
  * An elementwise kernel over all N·C·H·W values (dx_train: the real `rows` of them): its `_vec4`
- * entry point where runs of 4 share a channel (one vec4 load for four scalar ones).
+ * entry point where runs of 4 or more share a channel (one vec4 load for four scalar ones).
  */
 function runElementwise(entry: 'apply' | 'dx_train' | 'dx_eval', g: Geometry, constants: Record<string, number>, bindings: Tensor[], rows?: number): void {
-  const kernel = g.vec === 4 ? `${entry}_vec4` : entry;
+  const kernel = g.vec >= 4 ? `${entry}_vec4` : entry;
   run(kernel, { C: g.c, HW: g.hw, VEC: g.vec, ...constants }, bindings, strideGrid((g.n * g.c * g.hw) / g.vec, WG_EW, g.variant), rows);
 }
 
 /** A per-channel reduction over the first `rows` rows: one workgroup per channel (`_vec4` as runElementwise). */
 function runReduction(entry: 'stats' | 'reduce', g: Geometry, constants: Record<string, number>, bindings: Tensor[], rows: number): void {
-  const kernel = g.vec === 4 ? `${entry}_vec4` : entry;
+  const kernel = g.vec >= 4 ? `${entry}_vec4` : entry;
   run(kernel, { C: g.c, HW: g.hw, VEC: g.vec, EPS: g.eps, ...constants }, bindings, [g.c], rows);
 }
 

@@ -223,7 +223,8 @@ export function convWeightGrad(g: ConvGeometry, x: Tensor, dy: Tensor, variant: 
   const spec = { shader: v.shader, entry: v.entry, constants: constants(g, { SPLIT_ROWS: splitRows, CV: v.cv, PX: px }) };
   engine().run(spec, [x, dy, parts], v.grid(g, { px, bl: 1, blocks: Math.ceil(g.k / v.block), splits }, v.workgroup));
   const dw = Tensor.empty([g.k, g.c, g.r, g.s]);
-  engine().run({ shader: 'conv2d', entry: 'sum_splits' }, [parts, dw], grid1d(Math.ceil(dw.size / WG)));
+  const vec4 = dw.size % 4 === 0;
+  engine().run({ shader: 'conv2d', entry: vec4 ? 'sum_splits_vec4' : 'sum_splits' }, [parts, dw], grid1d(Math.ceil(dw.size / (vec4 ? 4 : 1) / WG)));
   // Back to the pool now: kernels recorded later in this submit run after the sum.
   parts.dispose();
   return dw;
