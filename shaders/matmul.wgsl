@@ -7,6 +7,10 @@
 //   Lavapipe runs it fastest (barriers are expensive there).
 // - tiled: a 16×16 workgroup stages 64×16 slices of op(A) and op(B) in workgroup memory and each
 //   invocation still owns a 4×4 block; the shape real GPUs reward.
+// blocked also comes as `blocked_vec4`, for M, N and K divisible by 4 (src/ops/matmul.ts picks it):
+// the same arithmetic in the same order (the same result to the bit), four steps of k at a time
+// from eight vec4 loads where `blocked` makes 32 scalar ones (on lavapipe each load is a loop
+// over the lanes, whatever its width).
 // Edges: loads clamp their row/column to the matrix (cheap, branch-free); stores skip what is
 // outside C; the tiled variant zero-fills the K tail it stages.
 override N: u32;
@@ -16,6 +20,9 @@ override TB: bool = false;
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
+@group(0) @binding(0) var<storage, read> a4: array<vec4f>; // blocked_vec4
+@group(0) @binding(1) var<storage, read> b4: array<vec4f>; // blocked_vec4
+@group(0) @binding(2) var<storage, read_write> c4: array<vec4f>; // blocked_vec4
 
 // op(B) holds K·N values, op(A) M·K. Functions of arrayLength, not variables: WGSL's uniformity
 // analysis must see the tiled variant's loop around its barriers as uniform.
@@ -70,6 +77,52 @@ fn blocked(@builtin(global_invocation_id) gid: vec3u) {
     c3 = fma(vec4f(av.w), bv, c3);
   }
   store_block(m0, n0, c0, c1, c2, c3);
+}
+
+// blocked_vec4's sizes, from its vec4 bindings (size_k() would bind b beside b4).
+fn size_k4() -> u32 { return arrayLength(&b4) * 4u / N; }
+fn size_m4() -> u32 { return arrayLength(&a4) * 4u / size_k4(); }
+
+// Column i of the result: op(A)[m0 .. m0+3][k + i] (a vec4 over m) for i = 0..3.
+fn a_columns(m0: u32, k: u32) -> mat4x4f {
+  let m = size_m4();
+  let kk = size_k4();
+  if (TA) { return mat4x4f(a4[(k * m + m0) / 4u], a4[((k + 1u) * m + m0) / 4u], a4[((k + 2u) * m + m0) / 4u], a4[((k + 3u) * m + m0) / 4u]); }
+  return transpose(mat4x4f(a4[(m0 * kk + k) / 4u], a4[((m0 + 1u) * kk + k) / 4u], a4[((m0 + 2u) * kk + k) / 4u], a4[((m0 + 3u) * kk + k) / 4u]));
+}
+
+// Column i of the result: op(B)[k + i][n0 .. n0+3] (a vec4 over n) for i = 0..3.
+fn b_rows(k: u32, n0: u32) -> mat4x4f {
+  let kk = size_k4();
+  if (TB) { return transpose(mat4x4f(b4[(n0 * kk + k) / 4u], b4[((n0 + 1u) * kk + k) / 4u], b4[((n0 + 2u) * kk + k) / 4u], b4[((n0 + 3u) * kk + k) / 4u])); }
+  return mat4x4f(b4[(k * N + n0) / 4u], b4[((k + 1u) * N + n0) / 4u], b4[((k + 2u) * N + n0) / 4u], b4[((k + 3u) * N + n0) / 4u]);
+}
+
+// Dispatch: as blocked.
+@compute @workgroup_size(8, 8)
+fn blocked_vec4(@builtin(global_invocation_id) gid: vec3u) {
+  let m0 = gid.y * 4u;
+  let n0 = gid.x * 4u;
+  if (m0 >= size_m4() || n0 >= N) { return; }
+  var c0 = vec4f(0.0);
+  var c1 = vec4f(0.0);
+  var c2 = vec4f(0.0);
+  var c3 = vec4f(0.0);
+  for (var k = 0u; k < size_k4(); k += 4u) {
+    let av = a_columns(m0, k);
+    let bv = b_rows(k, n0);
+    for (var i = 0u; i < 4u; i++) {
+      c0 = fma(vec4f(av[i].x), bv[i], c0);
+      c1 = fma(vec4f(av[i].y), bv[i], c1);
+      c2 = fma(vec4f(av[i].z), bv[i], c2);
+      c3 = fma(vec4f(av[i].w), bv[i], c3);
+    }
+  }
+  // M and N divisible by 4: the whole block is inside C.
+  c4[(m0 * N + n0) / 4u] = c0;
+  c4[((m0 + 1u) * N + n0) / 4u] = c1;
+  c4[((m0 + 2u) * N + n0) / 4u] = c2;
+  c4[((m0 + 3u) * N + n0) / 4u] = c3;
 }
 
 const TILE = 64u;

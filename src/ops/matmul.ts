@@ -55,7 +55,9 @@ function matmulKernel(a: Tensor, b: Tensor, o: MatmulOptions): Tensor {
   if (out.size === 0) return out;
   if (k === 0) throw new Error('matmul: inner size 0');
   const constants = { N: n, TA: o.transA ? 1 : 0, TB: o.transB ? 1 : 0 };
-  engine().run({ shader: 'matmul', entry: variant, constants }, [a, b, out], groups);
+  // blocked on vec4 loads where every size allows: the same result, fewer loads (shaders/matmul.wgsl).
+  const entry = variant === 'blocked' && m % 4 === 0 && k % 4 === 0 && n % 4 === 0 ? 'blocked_vec4' : variant;
+  engine().run({ shader: 'matmul', entry, constants }, [a, b, out], groups);
   return out;
 }
 
