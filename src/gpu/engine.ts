@@ -260,3 +260,13 @@ export function grid1d(workgroups: number): [number, number] {
   const y = Math.ceil(workgroups / max);
   return [Math.ceil(workgroups / y), y];
 }
+
+/**
+ * A kernel with one invocation per value of `size`, or its `<entry>_vec4` twin (four values an
+ * invocation, vec4 bindings) where `size` divides by 4: on lavapipe a vec4 load costs about two
+ * scalar ones, so memory-bound kernels move about 3× the bytes per second (shaders/elementwise.wgsl).
+ */
+export function perValueKernel(shader: string, entry: string, size: number, workgroup: number): { spec: KernelSpec; groups: [number, number] } {
+  const vec4 = size % 4 === 0;
+  return { spec: { shader, entry: vec4 ? `${entry}_vec4` : entry }, groups: grid1d(Math.ceil(size / (vec4 ? 4 : 1) / workgroup)) };
+}

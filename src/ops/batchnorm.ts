@@ -43,8 +43,10 @@ function geometry(x: Tensor, eps: number, forced?: BatchNormVariant): Geometry {
   return { n, c, hw, vec: [16, 8, 4, 2, 1].find((v) => hw % v === 0)!, eps, variant };
 }
 
-function run(entry: string, constants: Record<string, number>, bindings: Tensor[], workgroups: readonly number[], rows?: number): void {
-  engine().run({ shader: 'batchnorm', entry, constants }, bindings, workgroups, rows === undefined ? undefined : new Uint32Array([rows, 0, 0, 0]));
+/** Runs `entry`, or its `_vec4` twin where runs of 4 or more share a channel (one vec4 load for four scalar ones). */
+function run(entry: string, g: Geometry, constants: Record<string, number>, bindings: Tensor[], workgroups: readonly number[], rows?: number): void {
+  const kernel = { shader: 'batchnorm', entry: g.vec >= 4 ? `${entry}_vec4` : entry, constants: { C: g.c, HW: g.hw, VEC: g.vec, ...constants } };
+  engine().run(kernel, bindings, workgroups, rows === undefined ? undefined : new Uint32Array([rows, 0, 0, 0]));
 }
 
 /** Rows of each batch that are real (the rest padding) while a withPaddingRows callback records; null: all. */
@@ -65,19 +67,14 @@ export function withPaddingRows<T>(rows: number, fn: () => T): T {
   }
 }
 
-/**
- * An elementwise kernel over all N·C·H·W values (dx_train: the real `rows` of them): its `_vec4`
- * entry point where runs of 4 or more share a channel (one vec4 load for four scalar ones).
- */
+/** An elementwise kernel over all N·C·H·W values, a run of VEC per invocation (dx_train: the real `rows` of them). */
 function runElementwise(entry: 'apply' | 'dx_train' | 'dx_eval', g: Geometry, constants: Record<string, number>, bindings: Tensor[], rows?: number): void {
-  const kernel = g.vec >= 4 ? `${entry}_vec4` : entry;
-  run(kernel, { C: g.c, HW: g.hw, VEC: g.vec, ...constants }, bindings, strideGrid((g.n * g.c * g.hw) / g.vec, WG_EW, g.variant), rows);
+  run(entry, g, constants, bindings, strideGrid((g.n * g.c * g.hw) / g.vec, WG_EW, g.variant), rows);
 }
 
-/** A per-channel reduction over the first `rows` rows: one workgroup per channel (`_vec4` as runElementwise). */
+/** A per-channel reduction over the first `rows` rows: one workgroup per channel. */
 function runReduction(entry: 'stats' | 'reduce', g: Geometry, constants: Record<string, number>, bindings: Tensor[], rows: number): void {
-  const kernel = g.vec >= 4 ? `${entry}_vec4` : entry;
-  run(kernel, { C: g.c, HW: g.hw, VEC: g.vec, EPS: g.eps, ...constants }, bindings, [g.c], rows);
+  run(entry, g, { EPS: g.eps, ...constants }, bindings, [g.c], rows);
 }
 
 /** y = (x − a)·σ⁻¹·w + b, where (a, b) are (mean, 1/σ), or (running mean, running var) in inference; clamped at 0 with relu. */

@@ -2,7 +2,7 @@
 // gradients. Each pass has several kernel variants, described as data in conv-variants.ts; unless
 // the caller names one, the tuner picks per adapter and shape among those not in the lab.
 import { record } from '../autograd.js';
-import { engine, grid1d } from '../gpu/engine.js';
+import { engine, grid1d, perValueKernel } from '../gpu/engine.js';
 import type { Bindable } from '../gpu/kernels.js';
 import { chooseVariant, registerTunable } from '../gpu/tuner.js';
 import { Tensor } from '../tensor.js';
@@ -223,8 +223,8 @@ export function convWeightGrad(g: ConvGeometry, x: Tensor, dy: Tensor, variant: 
   const spec = { shader: v.shader, entry: v.entry, constants: constants(g, { SPLIT_ROWS: splitRows, CV: v.cv, PX: px }) };
   engine().run(spec, [x, dy, parts], v.grid(g, { px, bl: 1, blocks: Math.ceil(g.k / v.block), splits }, v.workgroup));
   const dw = Tensor.empty([g.k, g.c, g.r, g.s]);
-  const vec4 = dw.size % 4 === 0;
-  engine().run({ shader: 'conv2d', entry: vec4 ? 'sum_splits_vec4' : 'sum_splits' }, [parts, dw], grid1d(Math.ceil(dw.size / (vec4 ? 4 : 1) / WG)));
+  const sum = perValueKernel('conv2d', 'sum_splits', dw.size, WG);
+  engine().run(sum.spec, [parts, dw], sum.groups);
   // Back to the pool now: kernels recorded later in this submit run after the sum.
   parts.dispose();
   return dw;

@@ -1,18 +1,12 @@
 // Same-shape elementwise ops: add, mul, scale, relu, relu(a + b), each with its gradient.
 import { record } from '../autograd.js';
-import { engine, grid1d } from '../gpu/engine.js';
+import { engine, perValueKernel } from '../gpu/engine.js';
 import { Tensor } from '../tensor.js';
 
 const WG = 256;
 
-/**
- * The kernel for `size` values and its invocations: the `_vec4` one, four values an invocation,
- * where the length allows (about 3× the bandwidth on lavapipe; shaders/elementwise.wgsl).
- */
-function kernelFor(entry: string, size: number): { spec: { shader: string; entry: string }; groups: [number, number] } {
-  const vec4 = size % 4 === 0;
-  return { spec: { shader: 'elementwise', entry: vec4 ? `${entry}_vec4` : entry }, groups: grid1d(Math.ceil(size / (vec4 ? 4 : 1) / WG)) };
-}
+/** One of shaders/elementwise.wgsl's kernels over `size` values (its vec4 twin where the length allows). */
+const kernelFor = (entry: string, size: number) => perValueKernel('elementwise', entry, size, WG);
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {
   if (a.size !== b.size || a.shape.join() !== b.shape.join()) {
