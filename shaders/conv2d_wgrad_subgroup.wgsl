@@ -3,17 +3,22 @@ enable subgroups;
 // channels (workgroup_id.y) × all R·S taps, over SPLIT_ROWS output rows (workgroup_id.z)) with
 // the dy values, the same for every lane of a workgroup, loaded once per cluster of 8 lanes and
 // shuffled to the rest. wgrad_rows loads all 16·CV dy values of a 4-pixel chunk in every lane,
-// each a loop over the lanes on lavapipe; here a lane loads 2·CV of them. Any 8 lanes of a
+// each a loop over the lanes on lavapipe; here a lane loads Q·CV / 2 of a chunk of Q pixels. CV = 4
+// (16 channels) loads each input value for twice the multiply-adds of CV = 2. Any 8 lanes of a
 // subgroup form a cluster (they all need the same values), so this needs only subgroups of a
 // multiple of 8 lanes.
 #include <conv_shape>
 override PX: u32 = 8u; // unused: src/ops/conv.ts passes every conv kernel its geometry
 override SPLIT_ROWS: u32 = 1u; // output rows (n, oy) summed by one split
-override CV: u32 = 1u; // 1 or 2
+override CV: u32 = 1u; // 1, 2 or 4
+// Pixels per chunk of dy: 4, or 2 with CV = 4, where a chunk of 4 pixels is more multiply-adds than
+// Mesa unrolls the kernel-row loop for: its accumulators, indexed at run time, ran 9x slower.
+override Q: u32 = select(4u, 2u, CV == 4u);
 
 const LANES = 8u;
 const MAX_TAPS = 9u; // R·S at most
-const SPAN = 24u; // 3·ST + S, checked by src/ops/conv.ts
+const MAX_CV = 4u;
+const SPAN = 24u; // (Q − 1)·ST + S ≤ 3·ST + S, checked by src/ops/conv.ts
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> dyw: array<f32>; // the output gradient
@@ -33,29 +38,28 @@ fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
   let first = sid - s; // the cluster's first lane within the subgroup
   let co0 = wid.y * 4u * CV;
   let row_end = min((wid.z + 1u) * SPLIT_ROWS, batch_x() * HO);
-  var acc: array<vec4f, MAX_TAPS>; // acc[ky · S + kx][channel]
-  var accb: array<vec4f, MAX_TAPS>; // channels 4..7 when CV = 2
+  var acc: array<array<vec4f, MAX_TAPS>, MAX_CV>; // acc[channel vec4][ky · S + kx][channel]
   for (var row = wid.z * SPLIT_ROWS; row < row_end; row++) {
     let n = row / HO;
     let oy = row % HO;
     let grow = n * K * HO * WO + oy * WO;
-    for (var ox0 = 0u; ox0 < WO; ox0 += 4u) {
+    for (var ox0 = 0u; ox0 < WO; ox0 += Q) {
       // Mine: values e = s + 8·m of the chunk, e = pixel · 4·CV + channel (channels past K
       // clamped to K − 1, pixels past the row read as zeros).
       var mine: array<f32, 4>;
-      for (var m = 0u; m < 2u * CV; m++) {
+      for (var m = 0u; m < Q * CV / 2u; m++) {
         let e = s + LANES * m;
         let ox = ox0 + e / (4u * CV);
         let co = min(co0 + e % (4u * CV), K - 1u);
         mine[m] = select(0.0, dyw[grow + co * HO * WO + min(ox, WO - 1u)], ox < WO);
       }
-      var g: array<vec4f, 4>;
-      var gb: array<vec4f, 4>;
-      for (var j = 0u; j < 4u; j++) {
-        for (var i = 0u; i < 4u; i++) {
-          let e = j * 4u * CV + i;
-          g[j][i] = subgroupShuffle(mine[e / LANES], first + e % LANES);
-          if (CV > 1u) { gb[j][i] = subgroupShuffle(mine[(e + 4u) / LANES], first + (e + 4u) % LANES); }
+      var g: array<array<vec4f, 4>, MAX_CV>; // g[channel vec4][pixel]
+      for (var j = 0u; j < Q; j++) {
+        for (var v = 0u; v < CV; v++) {
+          for (var i = 0u; i < 4u; i++) {
+            let e = j * 4u * CV + 4u * v + i;
+            g[v][j][i] = subgroupShuffle(mine[e / LANES], first + e % LANES);
+          }
         }
       }
       let ix0 = i32(ox0 * ST) - i32(P);
@@ -64,21 +68,19 @@ fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
         if (iy < 0 || iy >= i32(H)) { continue; }
         let xrow = ((n * C + ci) * H + u32(iy)) * W;
         var xs: array<f32, SPAN>;
-        for (var t = 0u; t < 3u * ST + S; t++) {
+        for (var t = 0u; t < (Q - 1u) * ST + S; t++) {
           let ix = ix0 + i32(t);
           xs[t] = select(0.0, x[xrow + u32(clamp(ix, 0, i32(W) - 1))], ix >= 0 && ix < i32(W));
         }
-        for (var j = 0u; j < 4u; j++) {
-          for (var kx = 0u; kx < S; kx++) { acc[ky * S + kx] += g[j] * xs[j * ST + kx]; }
-          if (CV > 1u) {
-            for (var kx = 0u; kx < S; kx++) { accb[ky * S + kx] += gb[j] * xs[j * ST + kx]; }
+        for (var j = 0u; j < Q; j++) {
+          for (var v = 0u; v < CV; v++) {
+            for (var kx = 0u; kx < S; kx++) { acc[v][ky * S + kx] += g[v][j] * xs[j * ST + kx]; }
           }
         }
       }
     }
   }
   if (live) {
-    store_dw_part(wid.z, co0, ci * R * S, R * S, acc);
-    if (CV > 1u) { store_dw_part(wid.z, co0 + 4u, ci * R * S, R * S, accb); }
+    for (var v = 0u; v < CV; v++) { store_dw_part(wid.z, co0 + 4u * v, ci * R * S, R * S, acc[v]); }
   }
 }
