@@ -18,7 +18,7 @@ override CV: u32 = 2u;
 override PX: u32 = 8u;
 
 const WG = 64u;
-const MAX_ACC = 32u; // PX · CV: src/ops/conv.ts runs CV = 2 with PX = 8 or 16
+const MAX_ACC = 32u; // PX · CV: CV = 2 with PX = 8 or 16 (checked by test/conv-variants.test.ts)
 const SPAN = 40u; // (PX − 1) · ST + S, checked by src/ops/conv.ts
 const WS = 16u; // S · CV for S ≤ 8
 

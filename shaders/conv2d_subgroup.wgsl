@@ -22,7 +22,7 @@ override BL: u32 = 4u;
 
 const WG = 64u;
 const LANES = 8u;
-const MAX_ACC = 32u; // PX · CV: src/ops/conv.ts runs CV = 2 with PX = 8 or 16
+const MAX_ACC = 32u; // PX · CV: CV = 2 with PX = 8 or 16, CV = 4 with PX = 8 (checked by test/conv-variants.test.ts)
 const SPAN = 40u; // T = (PX − 1) · ST + S input columns per pixel group, checked by src/ops/conv.ts
 const WS = 16u; // S · CV for S ≤ 8
 override A: u32 = LANES / BL; // pixel groups per cluster

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SHADER_DIR } from '../src/gpu/shader-files.js';
+import { convGeometry } from '../src/ops/conv.js';
 import { CONV_KERNELS, CONV_PASSES, CONV_VARIANTS, defaultVariant, SHADER_CONSTANTS } from '../src/ops/conv-variants.js';
 
 const RESULTS = new URL('../bench/results/', import.meta.url).pathname;
@@ -43,6 +44,21 @@ describe('conv variants as data', () => {
           return /^\d+$/.test(t) ? Number(t) : (SHADER_CONSTANTS as Record<string, Record<string, number>>)[v.shader][t];
         });
         expect(size.reduce((a, b) => a * b, 1), `${pass} ${name} workgroup`).toBe(v.workgroup);
+      }
+    }
+  });
+
+  it('fits the pixels and channel vec4s of every variant in the accumulator arrays its shader declares', () => {
+    for (const stride of [1, 2, 3]) {
+      const g = convGeometry([2, 8, 16, 16], [8, 8, 3, 3], stride, 1);
+      for (const pass of CONV_PASSES) {
+        for (const [name, v] of Object.entries(CONV_KERNELS[pass])) {
+          const limits = (SHADER_CONSTANTS as Record<string, Record<string, number>>)[v.shader];
+          const what = `${pass} ${name} at stride ${stride}: PX ${v.px(g)}, CV ${v.cv}`;
+          if (limits.MAX_ACC !== undefined) expect(v.px(g) * v.cv, what).toBeLessThanOrEqual(limits.MAX_ACC);
+          if (limits.MAX_PX !== undefined) expect(v.px(g), what).toBeLessThanOrEqual(limits.MAX_PX);
+          if (limits.MAX_CV !== undefined) expect(v.cv, what).toBeLessThanOrEqual(limits.MAX_CV);
+        }
       }
     }
   });

@@ -154,10 +154,10 @@ function tiled(entry: string, grid: ConvVariant['grid']): ConvVariant {
   return variant({ shader: 'conv2d', entry, block: TN, workgroup: TILE_LANES, grid, lab: true });
 }
 /** Packed forward-shaped kernels (conv2d_packed.wgsl, or conv2d_subgroup.wgsl with clusters), forward or flipped input gradient. */
-function packed(pass: 'fwd' | 'dgrad', px: number, clusters: boolean): ConvVariant {
+function packed(pass: 'fwd' | 'dgrad', px: number, clusters: boolean, cv = 2): ConvVariant {
   const shader = clusters ? 'conv2d_subgroup' : 'conv2d_packed';
-  const fits = (g: ConvGeometry) => fitsSpan(shader, g, px) && fitsUniform(pass === 'fwd' ? g.c : g.k, g, 2) && (!clusters || hasClusters());
-  const base = { shader, entry: `${pass}_${clusters ? 'subgroup' : 'packed'}`, cv: 2, px: fixedPx(px), weights: 'packed' as const, clusters, grid: rowGrid(clusters) };
+  const fits = (g: ConvGeometry) => fitsSpan(shader, g, px) && fitsUniform(pass === 'fwd' ? g.c : g.k, g, cv) && (!clusters || hasClusters());
+  const base = { shader, entry: `${pass}_${clusters ? 'subgroup' : 'packed'}`, cv, px: fixedPx(px), weights: 'packed' as const, clusters, grid: rowGrid(clusters) };
   return variant(pass === 'dgrad' ? { ...base, flipsToForward: true, available: (g) => flipsToForward(g) && fits(g) } : { ...base, available: fits });
 }
 /** dgrad_adjacent (conv2d.wgsl, or conv2d_dgrad_subgroup.wgsl with clusters) on the transposed packed kernel. */
@@ -181,9 +181,10 @@ function rows(cv: number, subgroup: boolean, extra: Partial<ConvVariant> = {}): 
  * What each family buys on lavapipe (details in the shaders' headers): `wide` (CV = 2) feeds each
  * loaded value to twice the multiply-adds (forward 1.3–1.9×); `adjacent` input gradients take the
  * pixels sharing a row residue (1.7–2× at stride 2), `adjacent16` halve the weight loads again;
- * `rows` weight gradients keep all R·S taps in registers (1.4–3×), `rows-quad-subgroup` 16
- * output channels per lane (CV = 4: ResNet-32's ∂w 1.0–1.5× over `rows-wide-subgroup`); `packed`
- * kernels read the kernel through a uniform binding, four channels a load (1.25–2.7×); the `subgroup` kernels share
+ * `rows` weight gradients keep all R·S taps in registers (1.4–3×); `packed` kernels read the
+ * kernel through a uniform binding, four channels a load (1.25–2.7×); the `quad` ones take 16
+ * output channels per lane (CV = 4), so each input value loaded feeds twice the multiply-adds
+ * (ResNet-32's stride-1 layers 1.1–1.6× over CV = 2, ∂w 1.0–1.4×); the `subgroup` kernels share
  * input and weight loads in clusters of 8 lanes (stride-2 forward 1.4–1.7× over packed) and run
  * only where subgroups have 8 or more lanes, which rules out OpenGL ES. `tiled` is a workgroup-memory
  * implicit GEMM, the shape real GPUs favour; no measured adapter has chosen it yet.
@@ -196,6 +197,7 @@ export const CONV_KERNELS: Record<ConvPass, Record<string, ConvVariant>> = {
     packed16: packed('fwd', 16, false),
     subgroup: packed('fwd', PX, true),
     subgroup16: packed('fwd', 16, true),
+    'subgroup-quad': packed('fwd', PX, true, 4),
     tiled: tiled('fwd_tiled', tileGrid((g) => g.n * g.ho * g.wo)),
   },
   dgrad: {
@@ -206,10 +208,12 @@ export const CONV_KERNELS: Record<ConvPass, Record<string, ConvVariant>> = {
     adjacent16: adjacent(1, 16, false),
     'adjacent-wide16': adjacent(2, 16, false),
     'adjacent-subgroup': adjacent(2, PX, true),
+    'adjacent-quad-subgroup': adjacent(4, PX, true),
     packed: packed('dgrad', PX, false),
     packed16: packed('dgrad', 16, false),
     subgroup: packed('dgrad', PX, true),
     subgroup16: packed('dgrad', 16, true),
+    'subgroup-quad': packed('dgrad', PX, true, 4),
     tiled: tiled('dgrad_tiled', tileGrid((g) => g.n * g.h * g.w)),
   },
   wgrad: {
