@@ -18,7 +18,7 @@ const WG = 64u;
 const LANES = 8u;
 const MAX_ACC = 32u; // PX · CV: CV = 2 with PX = 8 or 16, CV = 4 with PX = 8 (checked by test/conv-variants.test.ts)
 const SPAN = 24u; // NT, checked by src/ops/conv.ts
-const WS = 16u; // S · CV for S ≤ 8
+const WS = 16u; // S · CV: S ≤ 8 with CV = 2, S ≤ 4 with CV = 4 (fitsRow in src/ops/conv-variants.ts)
 override A: u32 = LANES / BL; // pixel groups per cluster
 // Tap kx reaches pixel ix0 + j from dy column ix0 / ST − S + e / ST, e = j + P + ST·S − kx, when
 // ST divides e; a group's NT dy columns start at e / ST = E_LO.

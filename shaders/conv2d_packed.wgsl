@@ -20,7 +20,7 @@ override PX: u32 = 8u;
 const WG = 64u;
 const MAX_ACC = 32u; // PX · CV: CV = 2 with PX = 8 or 16 (checked by test/conv-variants.test.ts)
 const SPAN = 40u; // (PX − 1) · ST + S, checked by src/ops/conv.ts
-const WS = 16u; // S · CV for S ≤ 8
+const WS = 16u; // S · CV: S ≤ 8 with CV = 2, S ≤ 4 with CV = 4 (fitsRow in src/ops/conv-variants.ts)
 
 #include <packed_kernel>
 #include <packed_output>

@@ -24,7 +24,7 @@ const WG = 64u;
 const LANES = 8u;
 const MAX_ACC = 32u; // PX · CV: CV = 2 with PX = 8 or 16, CV = 4 with PX = 8 (checked by test/conv-variants.test.ts)
 const SPAN = 40u; // T = (PX − 1) · ST + S input columns per pixel group, checked by src/ops/conv.ts
-const WS = 16u; // S · CV for S ≤ 8
+const WS = 16u; // S · CV: S ≤ 8 with CV = 2, S ≤ 4 with CV = 4 (fitsRow in src/ops/conv-variants.ts)
 override A: u32 = LANES / BL; // pixel groups per cluster
 override T: u32 = (PX - 1u) * ST + S;
 

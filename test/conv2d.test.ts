@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backward } from '../src/autograd.js';
 import { initEngine } from '../src/gpu/engine.js';
 import { conv2d, convGeometry, convVariants } from '../src/ops/conv.js';
+import { CONV_KERNELS, SHADER_CONSTANTS } from '../src/ops/conv-variants.js';
 import { Tensor, tidy } from '../src/tensor.js';
 import { awkward, check, combos, label, layers, type Variants } from './helpers/conv-cases.js';
 import { randomArray, useEngine } from './helpers/gpu.js';
@@ -53,6 +54,25 @@ describe('conv2d runs only the gradient kernels that are asked for', () => {
       expect(await gradientsOf('params', v)).toEqual({ dgrad: 0, wgrad: 1, sum_splits: 1, bias_grad: 1 });
     });
   }
+});
+
+describe('kernels that hold a kernel row in registers run only rows that fit', () => {
+  // S·CV weight vec4s per row, in arrays of WS: CV = 4 (the quad variants) takes kernels up to 4 wide.
+  it('declines kernels wider than its row array, on this device', () => {
+    for (const s of [3, 4, 5, 8]) {
+      const g = convGeometry([2, 8, 16, 16], [8, 8, 1, s], 1, 1);
+      for (const pass of ['fwd', 'dgrad'] as const) {
+        for (const name of convVariants(pass, g)) {
+          const v = CONV_KERNELS[pass][name];
+          const ws = (SHADER_CONSTANTS as Record<string, Record<string, number>>)[v.shader].WS;
+          if (ws !== undefined) expect(s * v.cv, `${pass} ${name} with S = ${s}`).toBeLessThanOrEqual(ws);
+        }
+      }
+    }
+    const wide = convGeometry([2, 8, 16, 16], [8, 8, 1, 5], 1, 1);
+    expect(convVariants('fwd', wide)).toContain('subgroup');
+    expect(convVariants('fwd', wide)).not.toContain('subgroup-quad');
+  });
 });
 
 describe('kernels read through a uniform binding run only shapes whose kernel block fits 64 KiB', () => {

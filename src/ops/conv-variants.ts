@@ -13,9 +13,9 @@ export const CONV_PASSES: readonly ConvPass[] = ['fwd', 'dgrad', 'wgrad'];
  */
 export const SHADER_CONSTANTS = {
   conv2d: { WG: 64, SPAN: 24, MAX_PX: 16, MAX_CV: 2, MAX_S: 8, MAX_TAPS: 9, TM: 32, TN: 32 },
-  conv2d_packed: { WG: 64, SPAN: 40, MAX_ACC: 32 },
-  conv2d_subgroup: { WG: 64, LANES: 8, SPAN: 40, MAX_ACC: 32 },
-  conv2d_dgrad_subgroup: { WG: 64, LANES: 8, MAX_ACC: 32 },
+  conv2d_packed: { WG: 64, SPAN: 40, MAX_ACC: 32, WS: 16 },
+  conv2d_subgroup: { WG: 64, LANES: 8, SPAN: 40, MAX_ACC: 32, WS: 16 },
+  conv2d_dgrad_subgroup: { WG: 64, LANES: 8, MAX_ACC: 32, WS: 16 },
   conv2d_wgrad_subgroup: { LANES: 8, MAX_TAPS: 9, MAX_CV: 4 },
   packed_kernel: { UNIFORM_VEC4S: 4096 },
 } as const;
@@ -102,6 +102,8 @@ export interface ConvVariant {
 const hasClusters = () => (openEngine()?.gpu.subgroupMinSize ?? 0) >= SUBGROUP_LANES;
 const fitsRows = (g: ConvGeometry) => g.r * g.s <= MAX_TAPS;
 const fitsUniform = (summed: number, g: ConvGeometry, cv: number) => blocksPerBinding(summed, g, cv) >= 1;
+/** A kernel row's S·CV weight vec4s, held in arrays of WS (S ≤ 8 with CV = 2, S ≤ 4 with CV = 4). */
+const fitsRow = (shader: 'conv2d_packed' | 'conv2d_subgroup' | 'conv2d_dgrad_subgroup', g: ConvGeometry, cv: number) => g.s * cv <= SHADER_CONSTANTS[shader].WS;
 /** (PX − 1)·stride + S input columns per pixel group: SPAN of the packed and subgroup shaders. */
 const fitsSpan = (shader: 'conv2d_packed' | 'conv2d_subgroup', g: ConvGeometry, px: number) => (px - 1) * g.stride + g.s <= SHADER_CONSTANTS[shader].SPAN;
 /** The input gradient as a forward convolution of dy with the flipped kernel: stride 1, square kernel, padding < kernel. */
@@ -156,14 +158,14 @@ function tiled(entry: string, grid: ConvVariant['grid']): ConvVariant {
 /** Packed forward-shaped kernels (conv2d_packed.wgsl, or conv2d_subgroup.wgsl with clusters), forward or flipped input gradient. */
 function packed(pass: 'fwd' | 'dgrad', px: number, clusters: boolean, cv = 2): ConvVariant {
   const shader = clusters ? 'conv2d_subgroup' : 'conv2d_packed';
-  const fits = (g: ConvGeometry) => fitsSpan(shader, g, px) && fitsUniform(pass === 'fwd' ? g.c : g.k, g, cv) && (!clusters || hasClusters());
+  const fits = (g: ConvGeometry) => fitsSpan(shader, g, px) && fitsRow(shader, g, cv) && fitsUniform(pass === 'fwd' ? g.c : g.k, g, cv) && (!clusters || hasClusters());
   const base = { shader, entry: `${pass}_${clusters ? 'subgroup' : 'packed'}`, cv, px: fixedPx(px), weights: 'packed' as const, clusters, grid: rowGrid(clusters) };
   return variant(pass === 'dgrad' ? { ...base, flipsToForward: true, available: (g) => flipsToForward(g) && fits(g) } : { ...base, available: fits });
 }
 /** dgrad_adjacent (conv2d.wgsl, or conv2d_dgrad_subgroup.wgsl with clusters) on the transposed packed kernel. */
 function adjacent(cv: number, px: number, clusters: boolean): ConvVariant {
   const [shader, entry] = clusters ? ['conv2d_dgrad_subgroup', 'dgrad_adjacent_subgroup'] : ['conv2d', 'dgrad_adjacent'];
-  const available = (g: ConvGeometry) => fitsUniform(g.k, g, cv) && (!clusters || hasClusters());
+  const available = (g: ConvGeometry) => fitsUniform(g.k, g, cv) && (!clusters || (fitsRow('conv2d_dgrad_subgroup', g, cv) && hasClusters()));
   return variant({ shader, entry, cv, px: adjacentPx(px), weights: 'packed', clusters, grid: residueGrid(clusters), available });
 }
 /** wgrad_rows (conv2d.wgsl, or conv2d_wgrad_subgroup.wgsl sharing dy loads among a channel block's lanes: no BL). */
