@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SHADER_DIR } from '../src/gpu/shader-files.js';
 import { convGeometry } from '../src/ops/conv.js';
+import { shaderConstants } from './helpers/conv-cases.js';
 import { CONV_KERNELS, CONV_PASSES, CONV_VARIANTS, defaultVariant, SHADER_CONSTANTS } from '../src/ops/conv-variants.js';
 
 const RESULTS = new URL('../bench/results/', import.meta.url).pathname;
@@ -41,7 +42,7 @@ describe('conv variants as data', () => {
         expect(m, `${pass} ${name}: ${v.shader}.wgsl has entry point ${v.entry}`).not.toBeNull();
         const size = m![1].split(',').map((d) => {
           const t = d.trim();
-          return /^\d+$/.test(t) ? Number(t) : (SHADER_CONSTANTS as Record<string, Record<string, number>>)[v.shader][t];
+          return /^\d+$/.test(t) ? Number(t) : (shaderConstants(v.shader)[t] ?? NaN);
         });
         expect(size.reduce((a, b) => a * b, 1), `${pass} ${name} workgroup`).toBe(v.workgroup);
       }
@@ -53,7 +54,7 @@ describe('conv variants as data', () => {
       const g = convGeometry([2, 8, 16, 16], [8, 8, 3, 3], stride, 1);
       for (const pass of CONV_PASSES) {
         for (const [name, v] of Object.entries(CONV_KERNELS[pass])) {
-          const limits = (SHADER_CONSTANTS as Record<string, Record<string, number>>)[v.shader];
+          const limits = shaderConstants(v.shader);
           const what = `${pass} ${name} at stride ${stride}: PX ${v.px(g)}, CV ${v.cv}`;
           if (limits.MAX_ACC !== undefined) expect(v.px(g) * v.cv, what).toBeLessThanOrEqual(limits.MAX_ACC);
           if (limits.MAX_PX !== undefined) expect(v.px(g), what).toBeLessThanOrEqual(limits.MAX_PX);

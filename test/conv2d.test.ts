@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { backward } from '../src/autograd.js';
 import { initEngine } from '../src/gpu/engine.js';
 import { conv2d, convGeometry, convVariants } from '../src/ops/conv.js';
-import { CONV_KERNELS, SHADER_CONSTANTS } from '../src/ops/conv-variants.js';
+import { CONV_KERNELS } from '../src/ops/conv-variants.js';
 import { Tensor, tidy } from '../src/tensor.js';
-import { awkward, check, combos, label, layers, type Variants } from './helpers/conv-cases.js';
+import { awkward, check, combos, label, layers, shaderConstants, type Variants } from './helpers/conv-cases.js';
 import { randomArray, useEngine } from './helpers/gpu.js';
 
 process.env.AEGL_TUNE = '0'; // variants are named explicitly here; the tuner has its own test
@@ -64,7 +64,7 @@ describe('kernels that hold a kernel row in registers run only rows that fit', (
       for (const pass of ['fwd', 'dgrad'] as const) {
         for (const name of convVariants(pass, g)) {
           const v = CONV_KERNELS[pass][name];
-          const ws = (SHADER_CONSTANTS as Record<string, Record<string, number>>)[v.shader].WS;
+          const ws = shaderConstants(v.shader).WS;
           if (ws !== undefined) expect(s * v.cv, `${pass} ${name} with S = ${s}`).toBeLessThanOrEqual(ws);
         }
       }

@@ -2,6 +2,7 @@
 // test/conv2d-opengles.test.ts on OpenGL ES) and the check itself: forward, ∂x, ∂w and ∂b against
 // the float64 reference.
 import { CONV_PASSES, conv2d, convGeometry, convVariants, type ConvPass } from '../../src/ops/conv.js';
+import { SHADER_CONSTANTS } from '../../src/ops/conv-variants.js';
 import { conv2d as refConv, conv2dVjp, type ConvDims } from '../reference/conv2d.js';
 import { freshSeed } from './gpu.js';
 import { checkOp } from './opcheck.js';
@@ -52,6 +53,9 @@ export const layers: [string, Case][] = [
 ];
 
 export type Variants = Record<ConvPass, string>;
+
+/** The constants the launchers copy from a conv shader (SHADER_CONSTANTS), by the variant's shader name. */
+export const shaderConstants = (shader: string): Record<string, number | undefined> => (SHADER_CONSTANTS as Record<string, Record<string, number>>)[shader] ?? {};
 
 // Every variant of every pass that runs the shape, zipped: combination i runs the i-th variant of
 // each pass (a pass with fewer repeats its last), so each kernel is checked forward and backward.
