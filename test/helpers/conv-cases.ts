@@ -16,7 +16,9 @@ const c = (n: number, cin: number, h: number, w: number, k: number, r: number, s
 
 // Awkward shapes: batch 1, odd and non-square sizes, channels not divisible by 4 or 8, strides
 // 1, 2 and 3, padding 0/1/2, 1×1, 3×3 and non-square kernels (3×4: more taps than wgrad_rows
-// holds; 1×5: wider than a 16-channel variant's kernel row), bias on and off.
+// holds; 1×5: wider than a 16-channel variant's kernel row), bias on and off; one 3×3 stride-1
+// padding-1 case over rows of two vec4s (the vec4 ∂w: carries across blocks, 18 channels in two
+// blocks of 16).
 export const awkward: Case[] = [
   c(1, 3, 7, 5, 5, 3, 3, 1, 1, true),
   c(2, 5, 9, 11, 6, 3, 3, 2, 1, false),
@@ -34,6 +36,7 @@ export const awkward: Case[] = [
   c(1, 10, 2, 1, 12, 2, 1, 2, 0, false),
   c(2, 5, 6, 7, 6, 3, 4, 1, 1, true),
   c(1, 4, 6, 9, 8, 1, 5, 1, 2, true),
+  c(2, 5, 3, 8, 18, 3, 3, 1, 1, true),
 ];
 
 // The real layer shapes at batch 2: ResNet-32 (stem, three stages and the stride-2 transitions)
