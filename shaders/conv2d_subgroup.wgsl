@@ -92,9 +92,10 @@ fn conv_subgroup(gid: vec3u, nwg: vec3u, wid: vec3u, sid: u32) {
       for (var t = 0u; t < T; t++) { xs[t] = subgroupShuffle(xl[t / BL], first + p + A * (t % BL)); }
       var ws: array<vec4f, WS>; // ws[kx · CV + v]
       for (var i = 0u; i < S * CV; i++) { ws[i] = subgroupShuffle(wl[i / A], first + i % A + A * q); }
-      for (var kx = 0u; kx < S; kx++) {
-        for (var v = 0u; v < CV; v++) {
-          for (var j = 0u; j < PX; j++) { acc[j * CV + v] += ws[kx * CV + v] * xs[j * ST + kx]; }
+      // One accumulator's taps in a row: it is loaded and stored once per kernel row, not per tap.
+      for (var v = 0u; v < CV; v++) {
+        for (var j = 0u; j < PX; j++) {
+          for (var kx = 0u; kx < S; kx++) { acc[j * CV + v] += ws[kx * CV + v] * xs[j * ST + kx]; }
         }
       }
     }

@@ -33,9 +33,11 @@ alias Chunk = array<array<vec4f, 4>, MAX_CV>; // dy: [channel vec4][pixel][chann
 
 // Kernel row ky of 4 pixels: xs holds input columns ox0 − 1 … ox0 + 4 of row oy + ky − 1.
 fn add_row(acc: ptr<function, Taps>, ky: u32, g: Chunk, xs: array<f32, 6>) {
-  for (var j = 0u; j < 4u; j++) {
-    for (var v = 0u; v < CV; v++) {
-      for (var kx = 0u; kx < 3u; kx++) { (*acc)[v][ky * 3u + kx] += g[v][j] * xs[j + kx]; }
+  // One accumulator's pixels in a row: LLVM keeps it in a register across them instead of
+  // spilling all 12 of the row's accumulators once per pixel (1.1× on ResNet-32's layers).
+  for (var v = 0u; v < CV; v++) {
+    for (var kx = 0u; kx < 3u; kx++) {
+      for (var j = 0u; j < 4u; j++) { (*acc)[v][ky * 3u + kx] += g[v][j] * xs[j + kx]; }
     }
   }
 }

@@ -49,7 +49,7 @@ async function convStep(): Promise<string[]> {
   await engine.get().sync();
   grads.forEach((t) => t.dispose());
   return [...engine.get().stats.dispatchesByKernel]
-    .filter(([label, n]) => /^conv2d\.(fwd|dgrad|wgrad)_/.test(label) && n > (before.get(label) ?? 0))
+    .filter(([label, n]) => /^conv2d\w*\.(fwd|dgrad|wgrad)_/.test(label) && n > (before.get(label) ?? 0))
     .map(([label]) => label.slice(0, label.indexOf('(')));
 }
 
@@ -75,8 +75,8 @@ describe('tuner', () => {
     // A fresh cache location stands for a later process: its file is read from disk.
     process.env.AEGL_CACHE_DIR = mkdtempSync(join(tmpdir(), 'aegl-tune-'));
     const chosen = (variant: string) => ({ [key]: { variant, ms: { blocked: 2, [variant]: 1 } } });
-    writeCache({ [adapterKey()]: { 'conv2d.fwd': chosen('wide'), 'conv2d.dgrad': chosen('adjacent'), 'conv2d.wgrad': chosen('rows') } });
-    expect(await convStep()).toEqual(['conv2d.fwd_blocked', 'conv2d.dgrad_adjacent', 'conv2d.wgrad_rows']);
+    writeCache({ [adapterKey()]: { 'conv2d.fwd': chosen('packed'), 'conv2d.dgrad': chosen('adjacent'), 'conv2d.wgrad': chosen('rows') } });
+    expect(await convStep()).toEqual(['conv2d_packed.fwd_packed', 'conv2d.dgrad_adjacent', 'conv2d.wgrad_rows']);
     expect(pendingShapes()).toEqual([]);
     expect(await tunePending()).toEqual([]);
     expect(warnings).toEqual([]);
@@ -91,13 +91,13 @@ describe('tuner', () => {
   });
 
   it('runs shipped choices at once, without tuning, and confirms them within a time budget', async () => {
-    ship({ 'conv2d.fwd': { [key]: 'wide' }, 'conv2d.dgrad': { [key]: 'adjacent' }, 'conv2d.wgrad': { [key]: 'rows' } });
-    expect(await convStep()).toEqual(['conv2d.fwd_blocked', 'conv2d.dgrad_adjacent', 'conv2d.wgrad_rows']);
+    ship({ 'conv2d.fwd': { [key]: 'packed' }, 'conv2d.dgrad': { [key]: 'adjacent' }, 'conv2d.wgrad': { [key]: 'rows' } });
+    expect(await convStep()).toEqual(['conv2d_packed.fwd_packed', 'conv2d.dgrad_adjacent', 'conv2d.wgrad_rows']);
     expect(pendingShapes()).toEqual([]);
     expect(unconfirmedShapes().length).toBe(3);
     expect(await confirmShipped(0)).toEqual([]);
     const confirmed = await confirmShipped(Infinity);
-    expect(confirmed.map((c) => [c.kind, c.shipped])).toEqual([['conv2d.fwd', 'wide'], ['conv2d.dgrad', 'adjacent'], ['conv2d.wgrad', 'rows']]);
+    expect(confirmed.map((c) => [c.kind, c.shipped])).toEqual([['conv2d.fwd', 'packed'], ['conv2d.dgrad', 'adjacent'], ['conv2d.wgrad', 'rows']]);
     expect(unconfirmedShapes()).toEqual([]);
     // From now on this machine's measurements decide, shipped table or not.
     const saved = JSON.parse(readFileSync(tuningCachePath(), 'utf8')).adapters[adapterKey()];
@@ -107,7 +107,7 @@ describe('tuner', () => {
   });
 
   it('ignores choices shipped for another adapter, and shipped lab variants', async () => {
-    ship({ 'conv2d.fwd': { [key]: 'wide' } }, 'some other GPU');
+    ship({ 'conv2d.fwd': { [key]: 'packed' } }, 'some other GPU');
     expect(chooseVariant('conv2d.fwd', key, tunedVariants('fwd', g), 'blocked')).toBe('blocked');
     ship({ 'conv2d.fwd': { [key]: 'tiled' } });
     expect(chooseVariant('conv2d.fwd', key, tunedVariants('fwd', g), 'blocked')).toBe('blocked');
@@ -178,6 +178,21 @@ describe('tuner', () => {
     expect(tuned.choice.ms.wrong).toBeNull();
     expect(tuned.choice.variant).toBe('fast');
     expect(chooseVariant('test.double', 'n', ['slow', 'wrong', 'fast'], 'slow')).toBe('fast');
+  });
+
+  it('times the variants in interleaved rounds, so that a slow spell of the machine falls on all of them', async () => {
+    const runs: string[] = [];
+    registerTunable('test.rounds', ['a', 'b'], () => ({
+      inputs: [[1024]],
+      run: (variant, [x]) => {
+        runs.push(variant);
+        return scale(x, 2);
+      },
+    }));
+    chooseVariant('test.rounds', 'n', ['a', 'b'], 'a');
+    await tunePending();
+    // Runs of one variant in a row collapsed: the check and first timing of each, then three rounds.
+    expect(runs.filter((v, i) => v !== runs[i - 1])).toEqual(['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
   });
 
   it('AEGL_TUNE=0 runs the defaults and tunes nothing', async () => {

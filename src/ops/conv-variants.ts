@@ -198,7 +198,7 @@ function rows(cv: number, subgroup: boolean, extra: Partial<ConvVariant> = {}): 
 export const CONV_KERNELS: Record<ConvPass, Record<string, ConvVariant>> = {
   fwd: {
     blocked: blocked('fwd_blocked', 1, rowGrid(false)),
-    wide: blocked('fwd_blocked', 2, rowGrid(false)),
+    wide: blocked('fwd_blocked', 2, rowGrid(false), { lab: true }),
     packed: packed('fwd', PX, false),
     packed16: packed('fwd', 16, false),
     subgroup: packed('fwd', PX, true),
