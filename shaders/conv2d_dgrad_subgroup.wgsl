@@ -81,9 +81,10 @@ fn dgrad_adjacent_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(n
       for (var t = 0u; t < NT; t++) { ds[t] = subgroupShuffle(dl[t / BL], first + p + A * (t % BL)); }
       var ws: array<vec4f, WS>; // ws[kx · CV + v]
       for (var i = 0u; i < S * CV; i++) { ws[i] = subgroupShuffle(wl[i / A], first + i % A + A * q); }
-      for (var kx = 0u; kx < S; kx++) {
-        for (var v = 0u; v < CV; v++) {
-          for (var j = 0u; j < PX; j++) {
+      // One accumulator's taps in a row: it is loaded and stored once per kernel row, not per tap.
+      for (var v = 0u; v < CV; v++) {
+        for (var j = 0u; j < PX; j++) {
+          for (var kx = 0u; kx < S; kx++) {
             let e = j + P + ST * S - kx;
             if (e % ST == 0u) { acc[j * CV + v] += ws[kx * CV + v] * ds[e / ST - E_LO]; }
           }

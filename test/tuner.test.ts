@@ -75,7 +75,7 @@ describe('tuner', () => {
     // A fresh cache location stands for a later process: its file is read from disk.
     process.env.AEGL_CACHE_DIR = mkdtempSync(join(tmpdir(), 'aegl-tune-'));
     const chosen = (variant: string) => ({ [key]: { variant, ms: { blocked: 2, [variant]: 1 } } });
-    writeCache({ [adapterKey()]: { 'conv2d.fwd': chosen('packed'), 'conv2d.dgrad': chosen('adjacent'), 'conv2d.wgrad': chosen('rows') } });
+    writeCache({ [adapterKey()]: { 'conv2d.fwd': chosen('packed'), 'conv2d.dgrad': chosen('adjacent-wide'), 'conv2d.wgrad': chosen('rows') } });
     expect(await convStep()).toEqual(['conv2d_packed.fwd_packed', 'conv2d.dgrad_adjacent', 'conv2d.wgrad_rows']);
     expect(pendingShapes()).toEqual([]);
     expect(await tunePending()).toEqual([]);
@@ -91,13 +91,13 @@ describe('tuner', () => {
   });
 
   it('runs shipped choices at once, without tuning, and confirms them within a time budget', async () => {
-    ship({ 'conv2d.fwd': { [key]: 'packed' }, 'conv2d.dgrad': { [key]: 'adjacent' }, 'conv2d.wgrad': { [key]: 'rows' } });
+    ship({ 'conv2d.fwd': { [key]: 'packed' }, 'conv2d.dgrad': { [key]: 'adjacent-wide' }, 'conv2d.wgrad': { [key]: 'rows' } });
     expect(await convStep()).toEqual(['conv2d_packed.fwd_packed', 'conv2d.dgrad_adjacent', 'conv2d.wgrad_rows']);
     expect(pendingShapes()).toEqual([]);
     expect(unconfirmedShapes().length).toBe(3);
     expect(await confirmShipped(0)).toEqual([]);
     const confirmed = await confirmShipped(Infinity);
-    expect(confirmed.map((c) => [c.kind, c.shipped])).toEqual([['conv2d.fwd', 'packed'], ['conv2d.dgrad', 'adjacent'], ['conv2d.wgrad', 'rows']]);
+    expect(confirmed.map((c) => [c.kind, c.shipped])).toEqual([['conv2d.fwd', 'packed'], ['conv2d.dgrad', 'adjacent-wide'], ['conv2d.wgrad', 'rows']]);
     expect(unconfirmedShapes()).toEqual([]);
     // From now on this machine's measurements decide, shipped table or not.
     const saved = JSON.parse(readFileSync(tuningCachePath(), 'utf8')).adapters[adapterKey()];

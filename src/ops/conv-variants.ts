@@ -209,7 +209,7 @@ export const CONV_KERNELS: Record<ConvPass, Record<string, ConvVariant>> = {
   dgrad: {
     blocked: blocked('dgrad_blocked', 1, columnResidueGrid),
     wide: blocked('dgrad_blocked', 2, columnResidueGrid, { lab: true }),
-    adjacent: adjacent(1, PX, false),
+    adjacent: { ...adjacent(1, PX, false), lab: true },
     'adjacent-wide': adjacent(2, PX, false),
     adjacent16: adjacent(1, 16, false),
     'adjacent-wide16': adjacent(2, 16, false),
