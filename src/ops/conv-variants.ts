@@ -47,6 +47,9 @@ export function clusterBlocks(summed: number, produced: number, g: ConvGeometry,
   return 2 ** Math.floor(Math.log2(blocks));
 }
 
+/** The stride-1 input gradient as a forward convolution of dy with the flipped kernel: the forward's geometry. */
+export const flippedForward = (g: ConvGeometry): ConvGeometry => ({ ...g, c: g.k, h: g.ho, w: g.wo, k: g.c, pad: g.r - 1 - g.pad, ho: g.h, wo: g.w });
+
 /** What a launcher knows when it asks a variant for its grid. */
 export interface Launch {
   /** Pixels per invocation, as passed to the shader (PX). */
@@ -109,6 +112,12 @@ const fitsUniform = (summed: number, g: ConvGeometry, cv: number) => blocksPerBi
 const fitsRow = (shader: 'conv2d_packed' | 'conv2d_subgroup' | 'conv2d_dgrad_subgroup', g: ConvGeometry, cv: number) => g.s * cv <= SHADER_CONSTANTS[shader].WS;
 /** (PX − 1)·stride + S input columns per pixel group: SPAN of the packed and subgroup shaders. */
 const fitsSpan = (shader: 'conv2d_packed' | 'conv2d_subgroup', g: ConvGeometry, px: number) => (px - 1) * g.stride + g.s <= SHADER_CONSTANTS[shader].SPAN;
+/**
+ * conv_subgroup_vec4 (conv2d_subgroup.wgsl) on forward geometry g: 3 columns, stride 1, padding 1,
+ * rows of whole PX-pixel groups, as many groups a row as divide a cluster's groups (8 / BL).
+ */
+const fitsVec4Groups = (g: ConvGeometry, cv: number) =>
+  g.s === 3 && g.stride === 1 && g.pad === 1 && g.w % PX === 0 && (SUBGROUP_LANES / clusterBlocks(g.c, g.k, g, cv)) % (g.w / PX) === 0;
 /** The input gradient as a forward convolution of dy with the flipped kernel: stride 1, square kernel, padding < kernel. */
 const flipsToForward = (g: ConvGeometry) => g.stride === 1 && g.r === g.s && g.pad < g.r;
 /** Pixels per dgrad_adjacent invocation: a multiple of the stride. */
@@ -158,12 +167,17 @@ function blocked(entry: string, cv: number, grid: ConvVariant['grid'], extra: Pa
 function tiled(entry: string, grid: ConvVariant['grid']): ConvVariant {
   return variant({ shader: 'conv2d', entry, block: TN, workgroup: TILE_LANES, grid, lab: true });
 }
-/** Packed forward-shaped kernels (conv2d_packed.wgsl, or conv2d_subgroup.wgsl with clusters), forward or flipped input gradient. */
-function packed(pass: 'fwd' | 'dgrad', px: number, clusters: boolean, cv = 2): ConvVariant {
+/**
+ * Packed forward-shaped kernels (conv2d_packed.wgsl, or conv2d_subgroup.wgsl with clusters), forward
+ * or flipped input gradient; `rowVec4`: the subgroup kernel's entry points reading rows as vec4s.
+ */
+function packed(pass: 'fwd' | 'dgrad', px: number, clusters: boolean, cv = 2, rowVec4 = false): ConvVariant {
   const shader = clusters ? 'conv2d_subgroup' : 'conv2d_packed';
   const fits = (g: ConvGeometry) => fitsSpan(shader, g, px) && fitsRow(shader, g, cv) && fitsUniform(pass === 'fwd' ? g.c : g.k, g, cv) && (!clusters || hasClusters());
-  const base = { shader, entry: `${pass}_${clusters ? 'subgroup' : 'packed'}`, cv, px: fixedPx(px), weights: 'packed' as const, clusters, grid: rowGrid(clusters) };
-  return variant(pass === 'dgrad' ? { ...base, flipsToForward: true, available: (g) => flipsToForward(g) && fits(g) } : { ...base, available: fits });
+  const entry = `${pass}_${clusters ? 'subgroup' : 'packed'}${rowVec4 ? '_vec4' : ''}`;
+  const base = { shader, entry, cv, px: fixedPx(px), weights: 'packed' as const, clusters, grid: rowGrid(clusters) };
+  if (pass === 'fwd') return variant({ ...base, available: (g) => fits(g) && (!rowVec4 || fitsVec4Groups(g, cv)) });
+  return variant({ ...base, flipsToForward: true, available: (g) => flipsToForward(g) && fits(g) && (!rowVec4 || fitsVec4Groups(flippedForward(g), cv)) });
 }
 /** dgrad_adjacent (conv2d.wgsl, or conv2d_dgrad_subgroup.wgsl with clusters) on the transposed packed kernel. */
 function adjacent(cv: number, px: number, clusters: boolean): ConvVariant {
@@ -189,8 +203,9 @@ function rows(cv: number, subgroup: boolean, extra: Partial<ConvVariant> = {}): 
  * `rows` weight gradients keep all R·S taps in registers (1.4–3×); `packed` kernels read the
  * kernel through a uniform binding, four channels a load (1.25–2.7×); the `quad` ones take 16
  * output channels per lane (CV = 4), so each input value loaded feeds twice the multiply-adds
- * (ResNet-32's stride-1 layers 1.1–1.6× over CV = 2, ∂w 1.0–1.4×); `rows-quad-vec4` reads a 3×3
- * stride-1 ∂w's rows as aligned vec4s (1.3–1.4× on 32-wide rows, slower on 8); the `subgroup` kernels share
+ * (ResNet-32's stride-1 layers 1.1–1.6× over CV = 2, ∂w 1.0–1.4×); the `vec4` ones read a 3-column
+ * stride-1 layer's input rows as aligned vec4s (`rows-quad-vec4` ∂w 1.3–1.4× on 32-wide rows, slower
+ * on 8; `subgroup-quad-vec4` forward and ∂x 1.0–1.3×, each as the tuner finds it); the `subgroup` kernels share
  * input and weight loads in clusters of 8 lanes (stride-2 forward 1.4–1.7× over packed) and run
  * only where subgroups have 8 or more lanes, which rules out OpenGL ES. `tiled` is a workgroup-memory
  * implicit GEMM, the shape real GPUs favour; no measured adapter has chosen it yet.
@@ -204,6 +219,7 @@ export const CONV_KERNELS: Record<ConvPass, Record<string, ConvVariant>> = {
     subgroup: packed('fwd', PX, true),
     subgroup16: packed('fwd', 16, true),
     'subgroup-quad': packed('fwd', PX, true, 4),
+    'subgroup-quad-vec4': packed('fwd', PX, true, 4, true),
     tiled: tiled('fwd_tiled', tileGrid((g) => g.n * g.ho * g.wo)),
   },
   dgrad: {
@@ -220,6 +236,7 @@ export const CONV_KERNELS: Record<ConvPass, Record<string, ConvVariant>> = {
     subgroup: packed('dgrad', PX, true),
     subgroup16: packed('dgrad', 16, true),
     'subgroup-quad': packed('dgrad', PX, true, 4),
+    'subgroup-quad-vec4': packed('dgrad', PX, true, 4, true),
     tiled: tiled('dgrad_tiled', tileGrid((g) => g.n * g.h * g.w)),
   },
   wgrad: {

@@ -16,6 +16,7 @@ import {
   type ConvVariant,
   defaultVariant,
   fitsBlocked,
+  flippedForward,
   type Launch,
   packedBlockVec4s,
   PX,
@@ -197,8 +198,7 @@ export function convInputGrad(g: ConvGeometry, dy: Tensor, w: Tensor, variant: s
   const v = variantOf('dgrad', variant, g);
   if (v.flipsToForward) {
     // dx = dy ⊛ flip(w)ᵀ with padding r − 1 − pad: the forward kernel, run on dy.
-    const flipped = { ...g, c: g.k, h: g.ho, w: g.wo, k: g.c, pad: g.r - 1 - g.pad, ho: g.h, wo: g.w };
-    return forwardPacked(flipped, dy, w, null, true, v);
+    return forwardPacked(flippedForward(g), dy, w, null, true, v);
   }
   const dx = Tensor.empty([g.n, g.c, g.h, g.w]);
   if (v.weights === 'packed') {
