@@ -20,7 +20,8 @@ const MAX_REPS = 20;
 /**
  * …in ROUNDS rounds over the variants, each keeping its fastest round. Timed one after another, a
  * slow spell of a shared machine (±30 % on the 2-core VM) fell on some variants only, and a retune
- * chose 16-channel kernels 1.4× slower than the day before; interleaved, it slows every variant alike.
+ * timed the 16-channel kernels 1.4× slower than one an hour before; interleaved, a spell slows every
+ * variant alike.
  */
 const ROUNDS = 3;
 
