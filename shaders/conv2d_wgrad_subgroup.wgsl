@@ -33,18 +33,14 @@ const MAX_OVERLAP = 8u;
 fn batch_x() -> u32 { return arrayLength(&x) / (C * H * W); }
 
 #include <dw_parts>
+#include <wgrad_lanes>
 
 @compute @workgroup_size(16)
 fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sid: u32) {
-  // Lanes past C compute channel C − 1 again and store nothing: every lane must reach every shuffle.
-  let live = gid.x < C;
-  let ci = min(gid.x, C - 1u);
-  let s = sid % LANES;
-  let first = sid - s; // the cluster's first lane within the subgroup
-  let co0 = wid.y * 4u * CV;
-  let row_end = min((wid.z + 1u) * SPLIT_ROWS, batch_x() * HO);
+  let lane = wgrad_lane(gid, wid, sid);
+  let rows = split_rows(wid, batch_x() * HO);
   var acc: array<array<vec4f, MAX_TAPS>, MAX_CV>; // acc[channel vec4][ky · S + kx][channel]
-  for (var row = wid.z * SPLIT_ROWS; row < row_end; row++) {
+  for (var row = rows.x; row < rows.y; row++) {
     let n = row / HO;
     let oy = row % HO;
     let grow = n * K * HO * WO + oy * WO;
@@ -54,7 +50,7 @@ fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
     for (var ky = 0u; ky < R; ky++) {
       let iy = i32(oy * ST + ky) - i32(P);
       if (iy < 0 || iy >= i32(H)) { continue; }
-      let xrow = ((n * C + ci) * H + u32(iy)) * W;
+      let xrow = ((n * C + lane.ci) * H + u32(iy)) * W;
       for (var t = 0u; t < OVERLAP; t++) {
         let ix = i32(t) - i32(P);
         carry[ky][t] = select(0.0, x[xrow + u32(clamp(ix, 0, i32(W) - 1))], ix >= 0 && ix < i32(W));
@@ -65,9 +61,9 @@ fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
       // clamped to K − 1, pixels past the row read as zeros).
       var mine: array<f32, 4>;
       for (var m = 0u; m < Q * CV / 2u; m++) {
-        let e = s + LANES * m;
+        let e = lane.s + LANES * m;
         let ox = ox0 + e / (4u * CV);
-        let co = min(co0 + e % (4u * CV), K - 1u);
+        let co = min(lane.co0 + e % (4u * CV), K - 1u);
         mine[m] = select(0.0, dyw[grow + co * HO * WO + min(ox, WO - 1u)], ox < WO);
       }
       var g: array<array<vec4f, 4>, MAX_CV>; // g[channel vec4][pixel]
@@ -75,7 +71,7 @@ fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
         for (var v = 0u; v < CV; v++) {
           for (var i = 0u; i < 4u; i++) {
             let e = j * 4u * CV + 4u * v + i;
-            g[v][j][i] = subgroupShuffle(mine[e / LANES], first + e % LANES);
+            g[v][j][i] = subgroupShuffle(mine[e / LANES], lane.first + e % LANES);
           }
         }
       }
@@ -83,7 +79,7 @@ fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
       for (var ky = 0u; ky < R; ky++) {
         let iy = i32(oy * ST + ky) - i32(P);
         if (iy < 0 || iy >= i32(H)) { continue; }
-        let xrow = ((n * C + ci) * H + u32(iy)) * W;
+        let xrow = ((n * C + lane.ci) * H + u32(iy)) * W;
         var xs: array<f32, SPAN>;
         for (var t = 0u; t < OVERLAP; t++) { xs[t] = carry[ky][t]; }
         for (var t = OVERLAP; t < (Q - 1u) * ST + S; t++) {
@@ -99,7 +95,7 @@ fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
       }
     }
   }
-  if (live) {
-    for (var v = 0u; v < CV; v++) { store_dw_part(wid.z, co0 + 4u * v, ci * R * S, R * S, acc[v]); }
+  if (lane.live) {
+    for (var v = 0u; v < CV; v++) { store_dw_part(wid.z, lane.co0 + 4u * v, lane.ci * R * S, R * S, acc[v]); }
   }
 }

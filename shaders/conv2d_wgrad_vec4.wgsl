@@ -27,6 +27,7 @@ override W4: u32 = W / 4u; // vec4s per input row (and per output row: WO = W)
 fn batch_x() -> u32 { return arrayLength(&x) * 4u / (C * H * W); }
 
 #include <dw_parts>
+#include <wgrad_lanes>
 
 alias Taps = array<array<vec4f, MAX_TAPS>, MAX_CV>; // [channel vec4][ky · 3 + kx][channel]
 alias Chunk = array<array<vec4f, 4>, MAX_CV>; // dy: [channel vec4][pixel][channel]
@@ -44,15 +45,10 @@ fn add_row(acc: ptr<function, Taps>, ky: u32, g: Chunk, xs: array<f32, 6>) {
 
 @compute @workgroup_size(16)
 fn wgrad_vec4_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sid: u32) {
-  // Lanes past C compute channel C − 1 again and store nothing: every lane must reach every shuffle.
-  let live = gid.x < C;
-  let ci = min(gid.x, C - 1u);
-  let s = sid % LANES;
-  let first = sid - s; // the cluster's first lane within the subgroup
-  let co0 = wid.y * 4u * CV;
-  let row_end = min((wid.z + 1u) * SPLIT_ROWS, batch_x() * H);
+  let lane = wgrad_lane(gid, wid, sid);
+  let rows = split_rows(wid, batch_x() * H);
   var acc: Taps;
-  for (var row = wid.z * SPLIT_ROWS; row < row_end; row++) {
+  for (var row = rows.x; row < rows.y; row++) {
     let n = row / H;
     let oy = row % H;
     let dy_row = (n * K * H + oy) * W4;
@@ -65,7 +61,7 @@ fn wgrad_vec4_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
     for (var ky = 0u; ky < 3u; ky++) {
       let iy = i32(oy + ky) - 1;
       inside[ky] = iy >= 0 && iy < i32(H);
-      base[ky] = ((n * C + ci) * H + u32(clamp(iy, 0, i32(H) - 1))) * W4;
+      base[ky] = ((n * C + lane.ci) * H + u32(clamp(iy, 0, i32(H) - 1))) * W4;
       before[ky] = 0.0;
       cur[ky] = select(vec4f(0.0), x[base[ky]], inside[ky]);
     }
@@ -73,14 +69,14 @@ fn wgrad_vec4_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
       // Mine: channels s and s + 8 of the block (past K clamped to K − 1), 4 pixels each.
       var mine: array<vec4f, 2>;
       for (var m = 0u; m < CV / 2u; m++) {
-        let co = min(co0 + s + LANES * m, K - 1u);
+        let co = min(lane.co0 + lane.s + LANES * m, K - 1u);
         mine[m] = dyw[dy_row + co * H * W4 + b];
       }
       var g: Chunk;
       for (var v = 0u; v < CV; v++) {
         for (var i = 0u; i < 4u; i++) {
           let e = 4u * v + i;
-          let d = subgroupShuffle(mine[e / LANES], first + e % LANES);
+          let d = subgroupShuffle(mine[e / LANES], lane.first + e % LANES);
           g[v][0][i] = d.x;
           g[v][1][i] = d.y;
           g[v][2][i] = d.z;
@@ -100,7 +96,7 @@ fn wgrad_vec4_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
       add_row(&acc, 2u, g, xs[2]);
     }
   }
-  if (live) {
-    for (var v = 0u; v < CV; v++) { store_dw_part(wid.z, co0 + 4u * v, ci * MAX_TAPS, MAX_TAPS, acc[v]); }
+  if (lane.live) {
+    for (var v = 0u; v < CV; v++) { store_dw_part(wid.z, lane.co0 + 4u * v, lane.ci * MAX_TAPS, MAX_TAPS, acc[v]); }
   }
 }
