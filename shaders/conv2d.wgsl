@@ -225,6 +225,8 @@ fn dgrad_adjacent(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
 // pixels of a row at a time (8 ran slower here, unlike the forward) ----
 const MAX_S = 8u;
 const MAX_TAPS = 9u; // wgrad_rows: R·S at most
+// wgrad_rows: input columns a 4-pixel chunk's window shares with the next chunk's, S − ST (< MAX_S).
+override OVERLAP: u32 = select(0u, S - ST, S > ST);
 @compute @workgroup_size(16)
 fn wgrad_blocked(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= C * R) { return; }
@@ -259,7 +261,8 @@ fn wgrad_blocked(@builtin(global_invocation_id) gid: vec3u) {
 // output channels (workgroup_id.y) × all R·S taps, over SPLIT_ROWS output rows (workgroup_id.z).
 // The dy values (uniform across the workgroup) are loaded once per 4-pixel chunk and feed R·S taps
 // instead of wgrad_blocked's S, for R row loads of x: fewer loads per multiply-add, in exchange
-// for C lanes instead of C·R (too few lanes where C is small).
+// for C lanes instead of C·R (too few lanes where C is small). Consecutive chunks hand their
+// shared input columns on (ResNet-32's 3-channel stem 1.1×, with CV = 2 2.4×).
 @compute @workgroup_size(16)
 fn wgrad_rows(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= C) { return; }
@@ -274,6 +277,15 @@ fn wgrad_rows(@builtin(global_invocation_id) gid: vec3u) {
     let n = row / HO;
     let oy = row % HO;
     let grow = n * K * HO * WO + oy * WO;
+    // The first chunk's shared columns per kernel row; then each chunk hands its last OVERLAP
+    // input columns on to the next (conv2d_wgrad_subgroup.wgsl does the same).
+    var carry: array<array<f32, MAX_S>, MAX_TAPS>;
+    for (var ky = 0u; ky < R; ky++) {
+      let iy = i32(oy * ST + ky) - i32(P);
+      if (iy < 0 || iy >= i32(H)) { continue; }
+      let xrow = ((n * C + ci) * H + u32(iy)) * W;
+      for (var t = 0u; t < OVERLAP; t++) { carry[ky][t] = xat(xrow, i32(t) - i32(P)); }
+    }
     for (var ox0 = 0u; ox0 < WO; ox0 += 4u) {
       var g: array<vec4f, 4>;
       var gb: array<vec4f, 4>;
@@ -290,7 +302,9 @@ fn wgrad_rows(@builtin(global_invocation_id) gid: vec3u) {
         if (iy < 0 || iy >= i32(H)) { continue; }
         let xrow = ((n * C + ci) * H + u32(iy)) * W;
         var xs: array<f32, SPAN>;
-        for (var t = 0u; t < 3u * ST + S; t++) { xs[t] = xat(xrow, ix0 + i32(t)); }
+        for (var t = 0u; t < OVERLAP; t++) { xs[t] = carry[ky][t]; }
+        for (var t = OVERLAP; t < 3u * ST + S; t++) { xs[t] = xat(xrow, ix0 + i32(t)); }
+        for (var t = 0u; t < OVERLAP; t++) { carry[ky][t] = xs[4u * ST + t]; }
         for (var j = 0u; j < 4u; j++) {
           for (var kx = 0u; kx < S; kx++) { acc[ky * S + kx] += g[j] * xs[j * ST + kx]; }
           if (CV > 1u) {
