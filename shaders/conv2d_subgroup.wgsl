@@ -55,6 +55,24 @@ fn dgrad_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   conv_subgroup(gid, nwg, wid, sid);
 }
 
+// A lane's place: pixel group p of its cluster (PX pixels of output row oy of image n from ox0)
+// and channel block q (qb within this dispatch's binding). Lanes past the last group compute it
+// again and store nothing (live false): every lane must reach every shuffle, and no early return
+// keeps the loads free of an execution mask.
+struct Group { live: bool, first: u32, p: u32, q: u32, qb: u32, n: u32, oy: u32, ox0: u32 }
+
+fn group_of(gid: vec3u, nwg: vec3u, wid: vec3u, sid: u32, batch: u32) -> Group {
+  let lane = flat(gid, nwg);
+  let s = lane % LANES;
+  let p = s % A;
+  let blocks = (WO + PX - 1u) / PX;
+  let groups = batch * HO * blocks;
+  let g = (lane / LANES) * A + p;
+  let pg = min(g, groups - 1u);
+  // first: the cluster's first lane within the subgroup.
+  return Group(g < groups, sid - sid % LANES, p, s / A, wid.z * BL + s / A, pg / blocks / HO, (pg / blocks) % HO, (pg % blocks) * PX);
+}
+
 // Stride 1, padding 1, 3 columns, rows a multiple of PX = 8 wide whose pixel groups a cluster
 // holds whole (src/ops/conv-variants.ts fitsVec4Groups): each pixel group's 8 input columns are two
 // aligned vec4s, loaded by its lanes (one each, or both where BL = 1), and the columns either side
@@ -82,39 +100,30 @@ fn add_row(acc: ptr<function, array<vec4f, MAX_ACC>>, ws: array<vec4f, WS>, xs: 
 }
 
 // The cluster's tap vec4s of kernel row (ci, ky): lane i % A + A·q's vec4 i / A of block qb.
-fn row_taps(qb: u32, ci: u32, ky: u32, p: u32, q: u32, first: u32) -> array<vec4f, WS> {
+fn row_taps(grp: Group, ci: u32, ky: u32) -> array<vec4f, WS> {
   var wl: array<vec4f, WS>; // mine: tap vec4s i = p + A·j of my block
-  let tap0 = qb * BLOCK4 + (ci * R + ky) * S * CV;
-  for (var j = 0u; j < (S * CV + A - 1u) / A; j++) { wl[j] = wp[tap0 + min(p + A * j, S * CV - 1u)]; }
+  let tap0 = grp.qb * BLOCK4 + (ci * R + ky) * S * CV;
+  for (var j = 0u; j < (S * CV + A - 1u) / A; j++) { wl[j] = wp[tap0 + min(grp.p + A * j, S * CV - 1u)]; }
   var ws: array<vec4f, WS>; // ws[kx · CV + v]
-  for (var i = 0u; i < S * CV; i++) { ws[i] = subgroupShuffle(wl[i / A], first + i % A + A * q); }
+  for (var i = 0u; i < S * CV; i++) { ws[i] = subgroupShuffle(wl[i / A], grp.first + i % A + A * grp.q); }
   return ws;
 }
 
 fn conv_subgroup_vec4(gid: vec3u, nwg: vec3u, wid: vec3u, sid: u32) {
-  let lane = flat(gid, nwg);
-  let s = lane % LANES;
-  let first = sid - s;
-  let p = s % A;
-  let q = s / A;
-  let blocks = WO / PX;
-  let groups = batch_x4() * HO * blocks;
-  let g = (lane / LANES) * A + p;
-  let live = g < groups;
-  let pg = min(g, groups - 1u);
-  let ox0 = (pg % blocks) * PX;
-  let oy = (pg / blocks) % HO;
-  let n = pg / blocks / HO;
-  let qb = wid.z * BL + q;
+  let grp = group_of(gid, nwg, wid, sid, batch_x4());
+  let first = grp.first;
+  let p = grp.p;
+  let q = grp.q;
+  let ox0 = grp.ox0;
   // Neighbouring groups of a row are neighbouring lanes p ± 1 (a cluster holds whole rows).
   let left = first + max(p, 1u) - 1u;
   let right = first + min(p + 1u, A - 1u);
   var acc: array<vec4f, MAX_ACC>;
   for (var ci = 0u; ci < C; ci++) {
     for (var ky = 0u; ky < R; ky++) {
-      let iy = i32(oy + ky) - 1;
+      let iy = i32(grp.oy + ky) - 1;
       let row_in = iy >= 0 && iy < i32(H);
-      let row4 = (((n * C + ci) * H + u32(clamp(iy, 0, i32(H) - 1))) * W + ox0) / 4u;
+      let row4 = (((grp.n * C + ci) * H + u32(clamp(iy, 0, i32(H) - 1))) * W + ox0) / 4u;
       // Mine: vec4s b = q + BL·j of my group's two (with BL = 4, lanes q = 2, 3 load vec4 1 again,
       // unused: a load in a branch would need the lane mask).
       var mine: array<vec4f, 2>;
@@ -133,48 +142,33 @@ fn conv_subgroup_vec4(gid: vec3u, nwg: vec3u, wid: vec3u, sid: u32) {
         xs[5u + t] = hi[t];
       }
       xs[9] = select(after, 0.0, ox0 + PX >= W);
-      add_row(&acc, row_taps(qb, ci, ky, p, q, first), xs);
+      add_row(&acc, row_taps(grp, ci, ky), xs);
     }
   }
-  store_block(live, dispatch.block0 + qb, n, oy, ox0, acc);
+  store_block(grp.live, dispatch.block0 + grp.qb, grp.n, grp.oy, ox0, acc);
 }
 
 fn conv_subgroup(gid: vec3u, nwg: vec3u, wid: vec3u, sid: u32) {
-  let lane = flat(gid, nwg);
-  let s = lane % LANES;
-  let first = sid - sid % LANES; // the cluster's first lane within the subgroup
-  let p = s % A;
-  let q = s / A;
-  let blocks = (WO + PX - 1u) / PX;
-  let groups = batch_x() * HO * blocks;
-  let g = (lane / LANES) * A + p;
-  // Lanes past the end compute the last group again and store nothing: every lane must reach
-  // every shuffle, and no early return keeps the loads free of an execution mask.
-  let live = g < groups;
-  let pg = min(g, groups - 1u);
-  let ox0 = (pg % blocks) * PX;
-  let oy = (pg / blocks) % HO;
-  let n = pg / blocks / HO;
-  let qb = wid.z * BL + q; // channel block within this dispatch's binding
-  let ix0 = i32(ox0 * ST) - i32(P);
+  let grp = group_of(gid, nwg, wid, sid, batch_x());
+  let ix0 = i32(grp.ox0 * ST) - i32(P);
   var acc: array<vec4f, MAX_ACC>; // acc[pixel · CV + channel vec4]
   for (var ci = 0u; ci < C; ci++) {
     for (var ky = 0u; ky < R; ky++) {
-      let iy = i32(oy * ST + ky) - i32(P);
+      let iy = i32(grp.oy * ST + ky) - i32(P);
       let row_in = iy >= 0 && iy < i32(H);
-      let xrow = ((n * C + ci) * H + u32(clamp(iy, 0, i32(H) - 1))) * W;
+      let xrow = ((grp.n * C + ci) * H + u32(clamp(iy, 0, i32(H) - 1))) * W;
       // Mine: input columns t = q + BL·j of my group, and tap vec4s i = p + A·j of my block.
       var xl: array<f32, SPAN>;
       for (var j = 0u; j < (T + BL - 1u) / BL; j++) {
-        let ix = ix0 + i32(q + BL * j);
+        let ix = ix0 + i32(grp.q + BL * j);
         xl[j] = select(0.0, x[xrow + u32(clamp(ix, 0, i32(W) - 1))], row_in && ix >= 0 && ix < i32(W));
       }
-      let ws = row_taps(qb, ci, ky, p, q, first);
+      let ws = row_taps(grp, ci, ky);
       // The cluster's: column t of group p is lane p + A·(t % BL)'s value t / BL.
       var xs: array<f32, SPAN>;
-      for (var t = 0u; t < T; t++) { xs[t] = subgroupShuffle(xl[t / BL], first + p + A * (t % BL)); }
+      for (var t = 0u; t < T; t++) { xs[t] = subgroupShuffle(xl[t / BL], grp.first + grp.p + A * (t % BL)); }
       add_row(&acc, ws, xs);
     }
   }
-  store_block(live, dispatch.block0 + qb, n, oy, ox0, acc);
+  store_block(grp.live, dispatch.block0 + grp.qb, grp.n, grp.oy, grp.ox0, acc);
 }

@@ -105,8 +105,10 @@ export interface ConvVariant {
 
 const hasClusters = () => (openEngine()?.gpu.subgroupMinSize ?? 0) >= SUBGROUP_LANES;
 const fitsRows = (g: ConvGeometry) => g.r * g.s <= MAX_TAPS;
+/** 3 columns, stride 1, padding 1: the output rows as wide as the input's, its columns ox − 1 … ox + 1. */
+const threeColumnsSame = (g: ConvGeometry) => g.s === 3 && g.stride === 1 && g.pad === 1;
 /** conv2d_wgrad_vec4.wgsl: 3×3, stride 1, padding 1, rows in whole vec4s. */
-const fitsVec4Rows = (g: ConvGeometry) => g.r === 3 && g.s === 3 && g.stride === 1 && g.pad === 1 && g.w % 4 === 0;
+const fitsVec4Rows = (g: ConvGeometry) => g.r === 3 && threeColumnsSame(g) && g.w % 4 === 0;
 const fitsUniform = (summed: number, g: ConvGeometry, cv: number) => blocksPerBinding(summed, g, cv) >= 1;
 /** A kernel row's S·CV weight vec4s, held in arrays of WS (S ≤ 8 with CV = 2, S ≤ 4 with CV = 4). */
 const fitsRow = (shader: 'conv2d_packed' | 'conv2d_subgroup' | 'conv2d_dgrad_subgroup', g: ConvGeometry, cv: number) => g.s * cv <= SHADER_CONSTANTS[shader].WS;
@@ -117,7 +119,7 @@ const fitsSpan = (shader: 'conv2d_packed' | 'conv2d_subgroup', g: ConvGeometry, 
  * rows of whole PX-pixel groups, as many groups a row as divide a cluster's groups (8 / BL).
  */
 const fitsVec4Groups = (g: ConvGeometry, cv: number) =>
-  g.s === 3 && g.stride === 1 && g.pad === 1 && g.w % PX === 0 && (SUBGROUP_LANES / clusterBlocks(g.c, g.k, g, cv)) % (g.w / PX) === 0;
+  threeColumnsSame(g) && g.w % PX === 0 && (SUBGROUP_LANES / clusterBlocks(g.c, g.k, g, cv)) % (g.w / PX) === 0;
 /** The input gradient as a forward convolution of dy with the flipped kernel: stride 1, square kernel, padding < kernel. */
 const flipsToForward = (g: ConvGeometry) => g.stride === 1 && g.r === g.s && g.pad < g.r;
 /** Pixels per dgrad_adjacent invocation: a multiple of the stride. */
@@ -185,7 +187,7 @@ function adjacent(cv: number, px: number, clusters: boolean): ConvVariant {
   const available = (g: ConvGeometry) => fitsUniform(g.k, g, cv) && (!clusters || (fitsRow('conv2d_dgrad_subgroup', g, cv) && hasClusters()));
   return variant({ shader, entry, cv, px: adjacentPx(px), weights: 'packed', clusters, grid: residueGrid(clusters), available });
 }
-/** wgrad_rows (conv2d.wgsl, or conv2d_wgrad_subgroup.wgsl sharing dy loads among a channel block's lanes: no BL). */
+/** wgrad_rows (conv2d.wgsl, or conv2d_wgrad_subgroup.wgsl sharing dy loads among a channel block's lanes: no BL; `extra` for its vec4 twin). */
 function rows(cv: number, subgroup: boolean, extra: Partial<ConvVariant> = {}): ConvVariant {
   const [shader, entry] = subgroup ? ['conv2d_wgrad_subgroup', 'wgrad_rows_subgroup'] : ['conv2d', 'wgrad_rows'];
   const available = (g: ConvGeometry) => fitsRows(g) && (!subgroup || hasClusters());
@@ -246,7 +248,7 @@ export const CONV_KERNELS: Record<ConvPass, Record<string, ConvVariant>> = {
     'rows-subgroup': rows(1, true, { lab: true }),
     'rows-wide-subgroup': rows(2, true),
     'rows-quad-subgroup': rows(4, true),
-    'rows-quad-vec4': variant({ shader: 'conv2d_wgrad_vec4', entry: 'wgrad_vec4_subgroup', cv: 4, workgroup: WGRAD_WG, grid: wgradGrid((g) => g.c), available: (g) => fitsVec4Rows(g) && hasClusters() }),
+    'rows-quad-vec4': rows(4, true, { shader: 'conv2d_wgrad_vec4', entry: 'wgrad_vec4_subgroup', available: (g) => fitsVec4Rows(g) && hasClusters() }),
     tiled: tiled('wgrad_tiled', (g, l) => [Math.ceil((g.c * g.r * g.s) / TM), l.blocks, l.splits]),
   },
 };
