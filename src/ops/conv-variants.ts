@@ -24,6 +24,11 @@ export const SHADER_CONSTANTS = {
 const { WG, SPAN, MAX_S, MAX_TAPS, TM, TN } = SHADER_CONSTANTS.conv2d;
 /** Pixels per register-blocked invocation: PX's default in shaders/conv2d.wgsl. */
 export const PX = 8;
+/**
+ * The weight gradient's reduction over output rows runs in about this many splits by default,
+ * summed by a second kernel: workgroups for a GPU to spread.
+ */
+export const WGRAD_SPLITS = 64;
 /** Invocations per workgroup of the weight-gradient kernels… */
 const WGRAD_WG = 16;
 /** …and of the GEMM tiles (8 × 8, a 4 × 4 block of the tile each). */
@@ -89,6 +94,11 @@ export interface ConvVariant {
   clusters: boolean;
   /** dgrad only: dx = dy ⊛ flip(w)ᵀ, run as this shader's forward on dy. */
   flipsToForward?: boolean;
+  /**
+   * wgrad only: about how many splits the reduction over output rows takes (WGRAD_SPLITS when
+   * absent). More splits, more workgroups to spread; fewer, fewer partial sums to write and add up.
+   */
+  splits?: number;
   /** Invocations per workgroup, as the entry point's @workgroup_size declares (checked by the test). */
   workgroup: number;
   /** Workgroups for one dispatch, of `workgroup` invocations each (the field above). */
@@ -248,6 +258,8 @@ export const CONV_KERNELS: Record<ConvPass, Record<string, ConvVariant>> = {
     'rows-subgroup': rows(1, true, { lab: true }),
     'rows-wide-subgroup': rows(2, true),
     'rows-quad-subgroup': rows(4, true),
+    // On lavapipe the 64 splits' partial sums of a 64-channel layer are 2.3× its input and dy: 16 write a quarter.
+    'rows-quad-subgroup-split16': rows(4, true, { splits: 16 }),
     'rows-quad-vec4': rows(4, true, { shader: 'conv2d_wgrad_vec4', entry: 'wgrad_vec4_subgroup', available: (g) => fitsVec4Rows(g) && hasClusters() }),
     tiled: tiled('wgrad_tiled', (g, l) => [Math.ceil((g.c * g.r * g.s) / TM), l.blocks, l.splits]),
   },

@@ -22,6 +22,7 @@ import {
   PX,
   SHADER_CONSTANTS,
   UNIFORM_BYTES,
+  WGRAD_SPLITS,
 } from './conv-variants.js';
 
 export { CONV_PASSES, CONV_VARIANTS, type ConvPass };
@@ -64,8 +65,6 @@ export interface Conv2dOptions {
 }
 
 const WG = SHADER_CONSTANTS.conv2d.WG;
-/** Weight gradient: the reduction over output rows runs in about this many splits, summed by a second kernel. */
-const SPLIT_TARGET = 64;
 
 export function convGeometry(x: readonly number[], w: readonly number[], stride: number, pad: number): ConvGeometry {
   const shapes = `x [${x.join(', ')}], w [${w.join(', ')}]`;
@@ -216,7 +215,7 @@ export function convWeightGrad(g: ConvGeometry, x: Tensor, dy: Tensor, variant: 
   // SPLIT_ROWS is a constant: taken from the batch's bucket, it is the same for every batch size
   // in the bucket (one pipeline for AEGL's padded batches); the split count follows the batch.
   const bucketRows = batchBucket(g.n) * g.ho;
-  const splitRows = Math.ceil(bucketRows / Math.min(bucketRows, SPLIT_TARGET));
+  const splitRows = Math.ceil(bucketRows / Math.min(bucketRows, v.splits ?? WGRAD_SPLITS));
   const splits = Math.ceil((g.n * g.ho) / splitRows);
   const parts = Tensor.empty([splits, g.k, g.c, g.r, g.s]);
   const px = v.px(g);
