@@ -14,7 +14,9 @@ override MOMENTUM: f32 = 0.1;
 // Inference mode: the statistics bindings hold running mean and variance, not mean and 1/σ.
 override EVAL: bool = false;
 // relu(batch_norm(x)) in the same passes: `apply` clamps at 0, and the backward kernels take the
-// incoming gradient only where the output y is positive (y: bound whether or not it is read).
+// incoming gradient only where the normalised value is positive, recomputing it from x (which
+// they read anyway) as `apply` did, with the same arithmetic: one tensor fewer to read than the
+// output y (ResNet-32's reduce and dx_train behind a ReLU). weight and bias are bound either way.
 override RELU: bool = false;
 // Consecutive values handled together (HW % VEC == 0, so they share a channel; up to 16): 4 runs
 // ~3× faster than 1 on lavapipe (less index arithmetic per value), and the elementwise kernels load
@@ -53,11 +55,11 @@ struct Rows { count: u32 }
 @group(0) @binding(3) var<storage, read> r_stat_b: array<f32>;
 @group(0) @binding(4) var<storage, read_write> r_dweight: array<f32>;
 @group(0) @binding(5) var<storage, read_write> r_dbias: array<f32>;
-@group(0) @binding(6) var<storage, read> r_y: array<f32>;
-@group(0) @binding(7) var<uniform> r_rows: Rows;
+@group(0) @binding(6) var<storage, read> r_weight: array<f32>;
+@group(0) @binding(7) var<storage, read> r_bias: array<f32>;
+@group(0) @binding(8) var<uniform> r_rows: Rows;
 @group(0) @binding(0) var<storage, read> rx4: array<vec4f>;
 @group(0) @binding(1) var<storage, read> r_g4: array<vec4f>;
-@group(0) @binding(6) var<storage, read> r_y4: array<vec4f>;
 
 // dx_train
 @group(0) @binding(0) var<storage, read> tx: array<f32>;
@@ -68,11 +70,10 @@ struct Rows { count: u32 }
 @group(0) @binding(5) var<storage, read> t_sum_gxhat: array<f32>;
 @group(0) @binding(6) var<storage, read> t_sum_g: array<f32>;
 @group(0) @binding(7) var<storage, read_write> t_dx: array<f32>;
-@group(0) @binding(8) var<storage, read> t_y: array<f32>;
+@group(0) @binding(8) var<storage, read> t_bias: array<f32>;
 @group(0) @binding(0) var<storage, read> tx4: array<vec4f>;
 @group(0) @binding(1) var<storage, read> t_g4: array<vec4f>;
 @group(0) @binding(7) var<storage, read_write> t_dx4: array<vec4f>;
-@group(0) @binding(8) var<storage, read> t_y4: array<vec4f>;
 @group(0) @binding(9) var<uniform> t_rows: Rows;
 
 // dx_eval
@@ -80,10 +81,12 @@ struct Rows { count: u32 }
 @group(0) @binding(1) var<storage, read> e_weight: array<f32>;
 @group(0) @binding(2) var<storage, read> e_running_var: array<f32>;
 @group(0) @binding(3) var<storage, read_write> e_dx: array<f32>;
-@group(0) @binding(4) var<storage, read> e_y: array<f32>;
+@group(0) @binding(4) var<storage, read> ex: array<f32>;
+@group(0) @binding(5) var<storage, read> e_running_mean: array<f32>;
+@group(0) @binding(6) var<storage, read> e_bias: array<f32>;
 @group(0) @binding(0) var<storage, read> e_g4: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> e_dx4: array<vec4f>;
-@group(0) @binding(4) var<storage, read> e_y4: array<vec4f>;
+@group(0) @binding(4) var<storage, read> ex4: array<vec4f>;
 
 var<workgroup> part_a: array<f32, WG>;
 var<workgroup> part_b: array<f32, WG>;
@@ -177,8 +180,12 @@ fn apply_op(x: vec4f, mean: f32, scale: f32, bias: f32) -> vec4f {
   return select(y, max(y, vec4f(0.0)), RELU);
 }
 
-// Behind a fused ReLU, the gradient only where the output y is positive.
-fn masked(g: vec4f, y: vec4f) -> vec4f { return select(g, select(vec4f(0.0), g, y > vec4f(0.0)), RELU); }
+// Behind a fused ReLU, the gradient only where apply_op's value before the clamp, (x − mean)·scale
+// + bias, is positive: the same expression, so the same mask as the output's sign. RELU is a
+// constant: without it, no arithmetic.
+fn masked(g: vec4f, x: vec4f, mean: f32, scale: f32, bias: f32) -> vec4f {
+  return select(g, select(vec4f(0.0), g, (x - mean) * scale + bias > vec4f(0.0)), RELU);
+}
 
 // Channel c's normalisation constants: its mean, σ⁻¹·weight (or the running ones in inference) and bias.
 struct Affine { mean: f32, scale: f32, bias: f32 }
@@ -205,22 +212,21 @@ fn apply_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
 }
 
 // Per channel: ∂bias = Σ g, ∂weight = Σ g·x̂, summed per thread then as a tree (behind a fused
-// ReLU, g only where y > 0; y is read only then: RELU is a constant).
+// ReLU, g only where the normalised value is positive).
 @compute @workgroup_size(WG)
 fn reduce(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
   let c = wid.x;
   let n = r_rows.count * HW;
-  let mean = r_stat_a[c];
+  let f = reduce_affine(c);
   var sg = 0.0;
   var sgx = 0.0;
   for (var r = t; r < n / VEC; r += WG) {
     let j = at(c, r * VEC);
     for (var v = 0u; v < VEC; v++) {
-      var y = 1.0;
-      if (RELU) { y = r_y[j + v]; }
-      let g = masked(vec4f(r_g[j + v]), vec4f(y)).x;
+      let x = rx[j + v];
+      let g = masked(vec4f(r_g[j + v]), vec4f(x), f.mean, f.scale, f.bias).x;
       sg += g;
-      sgx += g * (rx[j + v] - mean);
+      sgx += g * (x - f.mean);
     }
   }
   finish_reduce(c, t, sg, sgx);
@@ -230,19 +236,21 @@ fn reduce(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t:
 fn reduce_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
   let c = wid.x;
   let n = r_rows.count * HW;
-  let mean = r_stat_a[c];
+  let f = reduce_affine(c);
   var sg = 0.0;
   var sgx = 0.0;
   for (var r = t; r < n / 4u; r += WG) {
     let j = at(c, r * 4u) / 4u;
-    var y = vec4f(1.0);
-    if (RELU) { y = r_y4[j]; }
-    let g = masked(r_g4[j], y);
+    let x = rx4[j];
+    let g = masked(r_g4[j], x, f.mean, f.scale, f.bias);
     sg += g.x + g.y + g.z + g.w;
-    sgx += dot(g, rx4[j] - mean);
+    sgx += dot(g, x - f.mean);
   }
   finish_reduce(c, t, sg, sgx);
 }
+
+// affine(c) for the reduction's bindings.
+fn reduce_affine(c: u32) -> Affine { return Affine(r_stat_a[c], inv_std(r_stat_b[c]) * r_weight[c], r_bias[c]); }
 
 // Each thread's sums of g and g·(x − mean), added across the workgroup; thread 0 writes them.
 fn finish_reduce(c: u32, t: u32, sg: f32, sgx: f32) {
@@ -263,13 +271,17 @@ fn finish_reduce(c: u32, t: u32, sg: f32, sgx: f32) {
 }
 
 // ∂x = w·σ⁻¹·(g − (Σg + x̂·Σg·x̂)/n): the gradient through the batch mean and variance; 0 in padding rows.
-// Channel c's terms of ∂x: its mean, σ⁻¹, w·σ⁻¹, and Σg/n and Σg·x̂/n over the real rows.
-struct DxTerms { mean: f32, inv: f32, scale: f32, mean_g: f32, mean_gxhat: f32 }
+// Channel c's terms of ∂x: its mean, σ⁻¹, w·σ⁻¹ (= σ⁻¹·w, the scale apply_op used: a product of
+// two floats does not depend on their order), bias, and Σg/n and Σg·x̂/n over the real rows.
+struct DxTerms { mean: f32, inv: f32, scale: f32, bias: f32, mean_g: f32, mean_gxhat: f32 }
 fn dx_terms(c: u32) -> DxTerms {
   let n = f32(t_rows.count * HW);
-  return DxTerms(t_mean[c], t_invstd[c], t_weight[c] * t_invstd[c], t_sum_g[c] / n, t_sum_gxhat[c] / n);
+  return DxTerms(t_mean[c], t_invstd[c], t_weight[c] * t_invstd[c], t_bias[c], t_sum_g[c] / n, t_sum_gxhat[c] / n);
 }
-fn dx_train_op(x: vec4f, g: vec4f, d: DxTerms) -> vec4f { return d.scale * (g - d.mean_g - (x - d.mean) * d.inv * d.mean_gxhat); }
+fn dx_train_op(x: vec4f, g: vec4f, d: DxTerms) -> vec4f {
+  let gm = masked(g, x, d.mean, d.scale, d.bias);
+  return d.scale * (gm - d.mean_g - (x - d.mean) * d.inv * d.mean_gxhat);
+}
 
 @compute @workgroup_size(WG_EW)
 fn dx_train(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -278,10 +290,7 @@ fn dx_train(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
     let i = r * VEC;
     let d = dx_terms((i / HW) % C);
     for (var v = 0u; v < VEC; v++) {
-      // y is read only behind a fused ReLU (RELU is a constant: no load otherwise).
-      var y = 1.0;
-      if (RELU) { y = t_y[i + v]; }
-      t_dx[i + v] = select(0.0, dx_train_op(vec4f(tx[i + v]), masked(vec4f(t_g[i + v]), vec4f(y)), d).x, i < end);
+      t_dx[i + v] = select(0.0, dx_train_op(vec4f(tx[i + v]), vec4f(t_g[i + v]), d).x, i < end);
     }
   }
 }
@@ -294,25 +303,22 @@ fn dx_train_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
     let d = dx_terms((r * VEC / HW) % C);
     for (var v = 0u; v < VEC / 4u; v++) {
       let k = r * VEC / 4u + v;
-      var y = vec4f(1.0);
-      if (RELU) { y = t_y4[k]; }
-      t_dx4[k] = select(vec4f(0.0), dx_train_op(tx4[k], masked(t_g4[k], y), d), r < end);
+      t_dx4[k] = select(vec4f(0.0), dx_train_op(tx4[k], t_g4[k], d), r < end);
     }
   }
 }
 
-// Inference mode: y is affine in x, ∂x = g·w/√(running_var + ε).
-fn eval_scale(c: u32) -> f32 { return e_weight[c] * inverseSqrt(e_running_var[c] + EPS); }
+// Inference mode: y is affine in x, ∂x = g·w/√(running_var + ε) (behind a ReLU, where apply_op's
+// value was positive: its scale, σ⁻¹·w, is the same product).
+fn eval_affine(c: u32) -> Affine { return Affine(e_running_mean[c], inverseSqrt(e_running_var[c] + EPS) * e_weight[c], e_bias[c]); }
 
 @compute @workgroup_size(WG_EW)
 fn dx_eval(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   for (var r = first(gid, nwg); r < arrayLength(&e_dx) / VEC; r += stride(nwg)) {
     let i = r * VEC;
-    let scale = eval_scale((i / HW) % C);
+    let e = eval_affine((i / HW) % C);
     for (var v = 0u; v < VEC; v++) {
-      var y = 1.0;
-      if (RELU) { y = e_y[i + v]; }
-      e_dx[i + v] = masked(vec4f(e_g[i + v]), vec4f(y)).x * scale;
+      e_dx[i + v] = masked(vec4f(e_g[i + v]), vec4f(ex[i + v]), e.mean, e.scale, e.bias).x * e.scale;
     }
   }
 }
@@ -320,12 +326,10 @@ fn dx_eval(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 @compute @workgroup_size(WG_EW)
 fn dx_eval_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   for (var r = first(gid, nwg); r < arrayLength(&e_dx4) * 4u / VEC; r += stride(nwg)) {
-    let scale = eval_scale((r * VEC / HW) % C);
+    let e = eval_affine((r * VEC / HW) % C);
     for (var v = 0u; v < VEC / 4u; v++) {
       let k = r * VEC / 4u + v;
-      var y = vec4f(1.0);
-      if (RELU) { y = e_y4[k]; }
-      e_dx4[k] = masked(e_g4[k], y) * scale;
+      e_dx4[k] = masked(e_g4[k], ex4[k], e.mean, e.scale, e.bias) * e.scale;
     }
   }
 }

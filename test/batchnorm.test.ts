@@ -237,6 +237,64 @@ describe('batchNorm2d with a fused ReLU matches relu(batch_norm) in float64, for
   }
 });
 
+describe('batchNorm2d with a fused ReLU: the backward kernels recompute the mask from x', () => {
+  // The backward must take exactly the outputs the forward left positive, value for value, or a
+  // gradient leaks through a clamped unit (or is lost from a live one).
+  for (const shape of [[3, 5, 6, 7], [4, 16, 8, 8]]) {
+    const [n, c, h, w] = shape;
+    const hw = h * w;
+    it(`training on [${shape}]: with ∂y = 1, ∂bias counts the positive outputs (sums of ones are exact)`, async () => {
+      const [y, dbias] = tidy(() => {
+        const x = Tensor.from(randomArray(n * c * hw, 21), shape);
+        const [wt, bt] = [Tensor.from(randomArray(c, 22, 0.5, 1.5)), Tensor.from(randomArray(c, 23, -0.5, 0.5))];
+        bt.requiresGrad = true;
+        const out = batchNorm2d(x, wt, bt, Tensor.zeros([c]), Tensor.full([c], 1), { training: true, relu: true });
+        return [out, backward(out, { grad: Tensor.full(shape, 1), inputs: [bt] }).get(bt)!];
+      });
+      const ys = await y.read();
+      const positive = Array.from({ length: c }, (_, k) => {
+        let count = 0;
+        for (let i = 0; i < n; i++) for (let j = 0; j < hw; j++) count += ys[(i * c + k) * hw + j] > 0 ? 1 : 0;
+        return count;
+      });
+      expect(Array.from(await dbias.read())).toEqual(positive);
+      y.dispose();
+      dbias.dispose();
+    });
+  }
+  // Inputs a few ulps either side of where each channel's (x − mean)·σ⁻¹·w + b crosses 0: a mask
+  // computed with other rounding than the forward's (x·s − mean·s + b, say) disagrees on some of
+  // them in some of the 64 channels.
+  for (const shape of [[4, 64, 8, 8], [4, 64, 5, 7]]) {
+    it(`inference on [${shape}]: ∂x is non-zero exactly where the output is positive, at the threshold`, async () => {
+      const [n, c, h, w] = shape;
+      const hw = h * w;
+      const [mean, variance, weight, bias] = [randomArray(c, 31, 0.2, 0.4), randomArray(c, 32, 0.5, 2), randomArray(c, 33, 0.5, 1.5), randomArray(c, 34, 0.1, 0.3)];
+      const xs = new Float32Array(n * c * hw);
+      for (let k = 0; k < c; k++) {
+        const threshold = Math.fround(mean[k] - (bias[k] * Math.sqrt(variance[k] + 1e-5)) / weight[k]);
+        const ulp = 2 ** (Math.floor(Math.log2(Math.abs(threshold))) - 23);
+        for (let i = 0; i < n * hw; i++) xs[(Math.floor(i / hw) * c + k) * hw + (i % hw)] = threshold + (i - (n * hw) / 2) * ulp;
+      }
+      const [y, dx] = tidy(() => {
+        const x = Tensor.from(xs, shape);
+        x.requiresGrad = true;
+        const [m, v, wt, b] = [mean, variance, weight, bias].map((a) => Tensor.from(f32(a)));
+        const out = batchNorm2d(x, wt, b, m, v, { training: false, relu: true });
+        return [out, backward(out, { grad: Tensor.full(shape, 1), inputs: [x] }).get(x)!];
+      });
+      const [ys, dxs] = [await y.read(), await dx.read()];
+      const positive = Array.from(ys, (v) => v > 0);
+      const share = positive.filter(Boolean).length / positive.length;
+      expect(share, 'the grids straddle the thresholds').toBeGreaterThan(0.25);
+      expect(share).toBeLessThan(0.75);
+      expect(Array.from(dxs, (v) => v !== 0)).toEqual(positive);
+      y.dispose();
+      dx.dispose();
+    });
+  }
+});
+
 describe('batchNorm2d with padding rows', () => {
   it('gives the real rows exactly what the unpadded batch gets, the padding a zero ∂x, and the running statistics the real rows’ update', async () => {
     const [n, pad, c, h, w] = [5, 3, 6, 3, 4];

@@ -102,7 +102,7 @@ function keepIf(t: Tensor | null, needed: boolean): Tensor | null {
 
 function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor, options: BatchNormOptions): Tensor {
   const { training, momentum = 0.1, eps = 1e-5, relu = false } = options;
-  // The backward kernels mask by y's sign behind a fused ReLU; they bind y either way.
+  // Behind a fused ReLU the backward kernels recompute the mask from x, weight and bias (bound either way).
   const RELU = Number(relu);
   const g = geometry(x, eps, options.variant);
   for (const [name, t] of [['weight', weight], ['bias', bias], ['runningMean', runningMean], ['runningVar', runningVar]] as const) {
@@ -119,12 +119,12 @@ function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor,
       if (needs[1] || needs[2]) {
         dweight = Tensor.empty([g.c]);
         dbias = Tensor.empty([g.c]);
-        runReduction('reduce', g, { EVAL: 1, RELU }, [x, dy, runningMean, runningVar, dweight, dbias, y], g.n);
+        runReduction('reduce', g, { EVAL: 1, RELU }, [x, dy, runningMean, runningVar, dweight, dbias, weight, bias], g.n);
       }
       let dx: Tensor | null = null;
       if (needs[0]) {
         dx = Tensor.empty(x.shape);
-        runElementwise('dx_eval', g, { EPS: eps, RELU }, [dy, weight, runningVar, dx, y]);
+        runElementwise('dx_eval', g, { EPS: eps, RELU }, [dy, weight, runningVar, dx, x, runningMean, bias]);
       }
       return [dx, keepIf(dweight, needs[1]), keepIf(dbias, needs[2])];
     });
@@ -140,11 +140,11 @@ function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor,
     // Σg and Σg·x̂ are both ∂bias and ∂weight and the two sums ∂x needs.
     const sumGxhat = Tensor.empty([g.c]);
     const sumG = Tensor.empty([g.c]);
-    runReduction('reduce', g, { EVAL: 0, RELU }, [x, dy, mean, invstd, sumGxhat, sumG, y], rows);
+    runReduction('reduce', g, { EVAL: 0, RELU }, [x, dy, mean, invstd, sumGxhat, sumG, weight, bias], rows);
     let dx: Tensor | null = null;
     if (needs[0]) {
       dx = Tensor.empty(x.shape);
-      runElementwise('dx_train', g, { RELU }, [x, dy, weight, mean, invstd, sumGxhat, sumG, dx, y], rows);
+      runElementwise('dx_train', g, { RELU }, [x, dy, weight, mean, invstd, sumGxhat, sumG, dx, bias], rows);
     }
     return [dx, keepIf(sumGxhat, needs[1]), keepIf(sumG, needs[2])];
   });
