@@ -18,6 +18,10 @@ override EVAL: bool = false;
 // they read anyway) as `apply` did, with the same arithmetic: one tensor fewer to read than the
 // output y (ResNet-32's reduce and dx_train behind a ReLU). weight and bias are bound either way.
 override RELU: bool = false;
+// relu(batch_norm(x) + residual), a residual block's end, in `apply` (RELU set too): the residual is
+// added before the clamp. Its backward takes the mask from the output (relu_backward in
+// elementwise.wgsl) before the plain batch-norm backward kernels, whose RELU is then false.
+override RESIDUAL: bool = false;
 // Consecutive values handled together (HW % VEC == 0, so they share a channel; up to 16): 4 runs
 // ~3× faster than 1 on lavapipe (less index arithmetic per value), and the elementwise kernels load
 // their channel's constants once per run. Where HW % 4 == 0 every kernel runs as its `_vec4`
@@ -45,8 +49,10 @@ struct Rows { count: u32 }
 @group(0) @binding(3) var<storage, read> a_stat_a: array<f32>;
 @group(0) @binding(4) var<storage, read> a_stat_b: array<f32>;
 @group(0) @binding(5) var<storage, read_write> a_y: array<f32>;
+@group(0) @binding(6) var<storage, read> a_residual: array<f32>; // bound whether or not it is read
 @group(0) @binding(0) var<storage, read> ax4: array<vec4f>;
 @group(0) @binding(5) var<storage, read_write> a_y4: array<vec4f>;
+@group(0) @binding(6) var<storage, read> a_residual4: array<vec4f>;
 
 // reduce
 @group(0) @binding(0) var<storage, read> rx: array<f32>;
@@ -183,8 +189,9 @@ fn inv_std(b: f32) -> f32 { return select(b, inverseSqrt(b + EPS), EVAL); }
 
 // The elementwise kernels' arithmetic, written once on vec4f: the scalar kernels run it on a splat.
 // (x − mean)·scale, not x·scale − mean·scale: the latter cancels when |mean| ≫ σ.
-fn apply_op(x: vec4f, mean: f32, scale: f32, bias: f32) -> vec4f {
-  let y = (x - mean) * scale + bias;
+fn apply_op(x: vec4f, mean: f32, scale: f32, bias: f32, residual: vec4f) -> vec4f {
+  var y = (x - mean) * scale + bias;
+  if (RESIDUAL) { y += residual; }
   return select(y, max(y, vec4f(0.0)), RELU);
 }
 
@@ -204,7 +211,12 @@ fn apply(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
   for (var r = first(gid, nwg); r < arrayLength(&a_y) / VEC; r += stride(nwg)) {
     let i = r * VEC;
     let f = affine((i / HW) % C);
-    for (var v = 0u; v < VEC; v++) { a_y[i + v] = apply_op(vec4f(ax[i + v]), f.mean, f.scale, f.bias).x; }
+    for (var v = 0u; v < VEC; v++) {
+      // The residual is loaded only where there is one (RESIDUAL is a constant).
+      var residual = 0.0;
+      if (RESIDUAL) { residual = a_residual[i + v]; }
+      a_y[i + v] = apply_op(vec4f(ax[i + v]), f.mean, f.scale, f.bias, vec4f(residual)).x;
+    }
   }
 }
 
@@ -214,7 +226,9 @@ fn apply_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
     let f = affine((r * VEC / HW) % C);
     for (var v = 0u; v < VEC / 4u; v++) {
       let k = r * VEC / 4u + v;
-      a_y4[k] = apply_op(ax4[k], f.mean, f.scale, f.bias);
+      var residual = vec4f(0.0);
+      if (RESIDUAL) { residual = a_residual4[k]; }
+      a_y4[k] = apply_op(ax4[k], f.mean, f.scale, f.bias, residual);
     }
   }
 }

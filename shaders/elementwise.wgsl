@@ -26,8 +26,6 @@ struct Scalar { value: f32 }
 fn index(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
 
 fn add_op(x: vec4f, z: vec4f) -> vec4f { return x + z; }
-// A residual block's end: max(a + b, 0) in one pass (its gradient: relu_backward on the output).
-fn add_relu_op(x: vec4f, z: vec4f) -> vec4f { return max(x + z, vec4f(0.0)); }
 fn mul_op(x: vec4f, z: vec4f) -> vec4f { return x * z; }
 // g where x > 0 (x: the ReLU input, or its output: the same sign test; g: the incoming gradient); 0 at x == 0 as in PyTorch.
 fn relu_backward_op(x: vec4f, g: vec4f) -> vec4f { return select(vec4f(0.0), g, x > vec4f(0.0)); }
@@ -42,18 +40,6 @@ fn add(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: 
 fn add_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);
   if (i < arrayLength(&out4)) { out4[i] = add_op(a4[i], b4[i]); }
-}
-
-@compute @workgroup_size(WG)
-fn add_relu(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = index(gid, nwg);
-  if (i < arrayLength(&out)) { out[i] = add_relu_op(vec4f(a[i]), vec4f(b[i])).x; }
-}
-
-@compute @workgroup_size(WG)
-fn add_relu_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = index(gid, nwg);
-  if (i < arrayLength(&out4)) { out4[i] = add_relu_op(a4[i], b4[i]); }
 }
 
 @compute @workgroup_size(WG)

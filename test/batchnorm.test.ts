@@ -237,6 +237,51 @@ describe('batchNorm2d with a fused ReLU matches relu(batch_norm) in float64, for
   }
 });
 
+describe('batchNorm2d with a residual and a fused ReLU matches relu(batch_norm(x) + r) in float64, forward and backward', () => {
+  /** relu(f(x, w, b) + r) and its VJP: the incoming gradient where the output is positive, to f's inputs and to r. */
+  const withResidual = (f: (xs: Float64Array[]) => Float64Array, vjp: (xs: Float64Array[], g: Float64Array) => Float64Array[]) => {
+    const out = (xs: Float64Array[]) => f(xs.slice(0, 3)).map((v, i) => Math.max(v + xs[3][i], 0));
+    return {
+      ref: out,
+      refVjp: (xs: Float64Array[], g: Float64Array) => {
+        const y = out(xs);
+        const masked = g.map((v, i) => (y[i] > 0 ? v : 0));
+        return [...vjp(xs.slice(0, 3), masked), masked];
+      },
+    };
+  };
+  for (const shape of [[1, 3, 5, 7], [2, 16, 32, 32]]) {
+    const c = shape[1];
+    const s = bnShape(shape);
+    it(`training and inference on [${shape}]`, async () => {
+      const seed = freshSeed();
+      const { mean, variance } = randomRunning(c, seed + 55);
+      await checkOp({
+        name: 'batchNorm2d+residual+relu train',
+        shapes: [shape, [c], [c], shape],
+        gpu: ([x, w, b, r]) => batchNorm2d(x, w, b, Tensor.zeros([c]), Tensor.full([c], 1), { training: true, relu: true, residual: r }),
+        ...withResidual(ref.trainForward(s), ref.trainVjp(s)),
+        seed,
+      });
+      await checkOp({
+        name: 'batchNorm2d+residual+relu eval',
+        shapes: [shape, [c], [c], shape],
+        gpu: ([x, w, b, r]) => batchNorm2d(x, w, b, Tensor.from(mean), Tensor.from(variance), { training: false, relu: true, residual: r }),
+        ...withResidual(ref.evalForward(s, mean, variance), ref.evalVjp(s, mean, variance)),
+        seed,
+      });
+    });
+  }
+  it('refuses a residual without relu or of another shape, naming both shapes', () => {
+    tidy(() => {
+      const [x, r] = [Tensor.zeros([2, 3, 4, 4]), Tensor.zeros([2, 3, 4, 5])];
+      const [w, b, m, v] = [Tensor.full([3], 1), Tensor.zeros([3]), Tensor.zeros([3]), Tensor.full([3], 1)];
+      expect(() => batchNorm2d(x, w, b, m, v, { training: true, relu: true, residual: r })).toThrow(/residual \[2, 3, 4, 5\].*\[2, 3, 4, 4\]/);
+      expect(() => batchNorm2d(x, w, b, m, v, { training: true, residual: x })).toThrow(/needs relu/);
+    });
+  });
+});
+
 describe('batchNorm2d with a fused ReLU: the backward kernels recompute the mask from x', () => {
   // The backward must take exactly the outputs the forward left positive, value for value, or a
   // gradient leaks through a clamped unit (or is lost from a live one).

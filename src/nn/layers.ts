@@ -62,7 +62,12 @@ export class BatchNorm2d extends Module {
     return this.normalise(x, true);
   }
 
-  private normalise(x: Tensor, relu: boolean): Tensor {
+  /** relu(this.forward(x) + residual), a residual block's end, the sum and ReLU in the normalisation's pass. */
+  forwardAddRelu(x: Tensor, residual: Tensor): Tensor {
+    return this.normalise(x, true, residual);
+  }
+
+  private normalise(x: Tensor, relu: boolean, residual?: Tensor): Tensor {
     const training = this.training && !this.frozen;
     if (training) this.numBatchesTracked.value++;
     return batchNorm2d(x, this.weight, this.bias, this.runningMean, this.runningVar, {
@@ -70,6 +75,7 @@ export class BatchNorm2d extends Module {
       momentum: this.momentum,
       eps: this.eps,
       relu,
+      residual,
     });
   }
 }

@@ -8,6 +8,7 @@ import { engine } from '../gpu/engine.js';
 import { defaultGridVariant, GRID_VARIANTS, strideGrid, type GridVariant } from '../gpu/grid-stride.js';
 import { chooseVariant, registerTunable } from '../gpu/tuner.js';
 import { Tensor } from '../tensor.js';
+import { reluBackward } from './elementwise.js';
 
 export interface BatchNormOptions {
   training: boolean;
@@ -18,6 +19,11 @@ export interface BatchNormOptions {
   variant?: BatchNormVariant;
   /** relu(batch_norm(x)) in the same passes, forward and backward (no ReLU kernels of its own). */
   relu?: boolean;
+  /**
+   * relu(batch_norm(x) + residual) with `relu`: a residual block's end, the sum in the
+   * normalisation's pass. Backward: the ReLU's mask from the output, then batch norm's own.
+   */
+  residual?: Tensor;
 }
 
 const WG_EW = 256;
@@ -77,10 +83,15 @@ function runReduction(entry: 'stats' | 'reduce', g: Geometry, constants: Record<
   run(entry, g, { EPS: g.eps, ...constants }, bindings, [g.c], rows);
 }
 
-/** y = (x − a)·σ⁻¹·w + b, where (a, b) are (mean, 1/σ), or (running mean, running var) in inference; clamped at 0 with relu. */
-function normalise(g: Geometry, x: Tensor, weight: Tensor, bias: Tensor, statA: Tensor, statB: Tensor, inference: boolean, relu = false): Tensor {
+/**
+ * y = (x − a)·σ⁻¹·w + b, where (a, b) are (mean, 1/σ), or (running mean, running var) in
+ * inference; plus the residual if any; clamped at 0 with relu.
+ */
+function normalise(g: Geometry, x: Tensor, weight: Tensor, bias: Tensor, statA: Tensor, statB: Tensor, inference: boolean, relu = false, residual: Tensor | null = null): Tensor {
   const y = Tensor.empty(x.shape);
-  runElementwise('apply', g, { EPS: g.eps, EVAL: Number(inference), RELU: Number(relu) }, [x, weight, bias, statA, statB, y]);
+  const constants = { EPS: g.eps, EVAL: Number(inference), RELU: Number(relu), RESIDUAL: Number(residual !== null) };
+  // Without a residual, x fills its slot: the binding must exist, and RESIDUAL=0 never reads it.
+  runElementwise('apply', g, constants, [x, weight, bias, statA, statB, y, residual ?? x]);
   return y;
 }
 
@@ -101,19 +112,31 @@ function keepIf(t: Tensor | null, needed: boolean): Tensor | null {
 }
 
 function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor, options: BatchNormOptions): Tensor {
-  const { training, momentum = 0.1, eps = 1e-5, relu = false } = options;
-  // Behind a fused ReLU the backward kernels recompute the mask from x, weight and bias (bound either way).
-  const RELU = Number(relu);
+  const { training, momentum = 0.1, eps = 1e-5, relu = false, residual = null } = options;
+  if (residual && (!relu || residual.shape.join() !== x.shape.join())) {
+    throw new Error(`batchNorm: a residual [${residual.shape.join(', ')}] needs relu and the input's shape [${x.shape.join(', ')}]`);
+  }
+  // Behind a fused ReLU the backward kernels recompute the mask from x, weight and bias (bound
+  // either way); behind a residual, reluBackward masks first and they see no ReLU.
+  const RELU = Number(relu && !residual);
   const g = geometry(x, eps, options.variant);
   for (const [name, t] of [['weight', weight], ['bias', bias], ['runningMean', runningMean], ['runningVar', runningVar]] as const) {
     if (t.shape.length !== 1 || t.shape[0] !== g.c) throw new Error(`batchNorm: ${name} has shape [${t.shape.join(', ')}], expected [${g.c}]`);
   }
+  const parents = residual ? [x, weight, bias, residual] : [x, weight, bias];
+  // ∂(batch-norm output) and, behind a residual, ∂residual: the gradient where y is positive.
+  const unclamped = (y: Tensor, dy: Tensor): [Tensor, Tensor | null] => {
+    if (!residual) return [dy, null];
+    const masked = reluBackward(y, dy);
+    return [masked, masked];
+  };
 
   if (!training) {
     // Inference: normalise with the running statistics; the tape keeps them by reference, as
     // PyTorch does, so they must not change between this forward and its backward.
-    const y = normalise(g, x, weight, bias, runningMean, runningVar, true, relu);
-    return record(y, 'batchNorm', [x, weight, bias], (dy, needs) => {
+    const y = normalise(g, x, weight, bias, runningMean, runningVar, true, relu, residual);
+    return record(y, 'batchNorm', parents, (dyOut, needs) => {
+      const [dy, dresidual] = unclamped(y, dyOut);
       let dweight: Tensor | null = null;
       let dbias: Tensor | null = null;
       if (needs[1] || needs[2]) {
@@ -126,7 +149,7 @@ function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor,
         dx = Tensor.empty(x.shape);
         runElementwise('dx_eval', g, { EPS: eps, RELU }, [dy, weight, runningVar, dx, x, runningMean, bias]);
       }
-      return [dx, keepIf(dweight, needs[1]), keepIf(dbias, needs[2])];
+      return [dx, keepIf(dweight, needs[1]), keepIf(dbias, needs[2]), dresidual];
     });
   }
 
@@ -135,8 +158,9 @@ function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor,
   const mean = Tensor.empty([g.c]);
   const invstd = Tensor.empty([g.c]);
   runReduction('stats', g, { MOMENTUM: momentum }, [x, mean, invstd, runningMean, runningVar], rows);
-  const y = normalise(g, x, weight, bias, mean, invstd, false, relu);
-  return record(y, 'batchNorm', [x, weight, bias], (dy, needs) => {
+  const y = normalise(g, x, weight, bias, mean, invstd, false, relu, residual);
+  return record(y, 'batchNorm', parents, (dyOut, needs) => {
+    const [dy, dresidual] = unclamped(y, dyOut);
     // Σg and Σg·x̂ are both ∂bias and ∂weight and the two sums ∂x needs.
     const sumGxhat = Tensor.empty([g.c]);
     const sumG = Tensor.empty([g.c]);
@@ -146,7 +170,7 @@ function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor,
       dx = Tensor.empty(x.shape);
       runElementwise('dx_train', g, { RELU }, [x, dy, weight, mean, invstd, sumGxhat, sumG, dx, bias], rows);
     }
-    return [dx, keepIf(sumGxhat, needs[1]), keepIf(sumG, needs[2])];
+    return [dx, keepIf(sumGxhat, needs[1]), keepIf(sumG, needs[2]), dresidual];
   });
 }
 

@@ -1,4 +1,4 @@
-// Same-shape elementwise ops: add, mul, scale, relu, relu(a + b), each with its gradient.
+// Same-shape elementwise ops: add, mul, scale, relu, each with its gradient.
 import { record } from '../autograd.js';
 import { engine, perValueKernel } from '../gpu/engine.js';
 import { Tensor } from '../tensor.js';
@@ -14,7 +14,7 @@ function sameShape(op: string, a: Tensor, b: Tensor): void {
   }
 }
 
-function binary(entry: 'add' | 'add_relu' | 'mul' | 'relu_backward', a: Tensor, b: Tensor): Tensor {
+function binary(entry: 'add' | 'mul' | 'relu_backward', a: Tensor, b: Tensor): Tensor {
   sameShape(entry, a, b);
   const out = Tensor.empty(a.shape);
   const k = kernelFor(entry, a.size);
@@ -46,17 +46,13 @@ export function scale(x: Tensor, s: number): Tensor {
   return record(unary('scale', x, s), 'scale', [x], (g) => [unary('scale', g, s)]);
 }
 
-/** relu(a + b) in one pass (a residual block's end); its gradient masks by the output's sign. */
-export function addRelu(a: Tensor, b: Tensor): Tensor {
-  const y = binary('add_relu', a, b);
-  return record(y, 'addRelu', [a, b], (g) => {
-    const masked = binary('relu_backward', y, g);
-    return [masked, masked];
-  });
+export function relu(x: Tensor): Tensor {
+  return record(unary('relu', x), 'relu', [x], (g) => [reluBackward(x, g)]);
 }
 
-export function relu(x: Tensor): Tensor {
-  return record(unary('relu', x), 'relu', [x], (g) => [binary('relu_backward', x, g)]);
+/** The gradient g through a ReLU, where its input or output y is positive (no tape: for backward functions). */
+export function reluBackward(y: Tensor, g: Tensor): Tensor {
+  return binary('relu_backward', y, g);
 }
 
 /** target += x in place, outside autograd (epoch loss sums and other GPU-side accumulators). */

@@ -1,7 +1,6 @@
 // ResNet-32 for CIFAR exactly as the LDAM-DRW reference (resnet_cifar.py, resnet32): 3×3 stem of
 // 16 channels, three stages of five basic blocks at 16/32/64 channels, option-A shortcuts, global
 // average pool, then a linear head (or LDAM's cosine NormedLinear). 464,154 parameters for 10 classes.
-import { addRelu } from '../../ops/elementwise.js';
 import { globalAvgPool } from '../../ops/pool.js';
 import { shortcutA } from '../../ops/shortcut.js';
 import type { Tensor } from '../../tensor.js';
@@ -26,8 +25,8 @@ class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = this.bn2.forward(this.conv2.forward(this.bn1.forwardRelu(this.conv1.forward(x))));
-    return addRelu(out, this.downsample ? shortcutA(x, this.planes) : x);
+    const out = this.conv2.forward(this.bn1.forwardRelu(this.conv1.forward(x)));
+    return this.bn2.forwardAddRelu(out, this.downsample ? shortcutA(x, this.planes) : x);
   }
 }
 
