@@ -1,7 +1,7 @@
 // The tape, micrograd-style: each op result remembers its parents and a closure for their
 // gradients; backward() walks them in reverse topological order. Closures are told which parents
 // need a gradient, so asking for ∂L/∂x alone runs no weight-gradient kernel.
-import { add } from './ops/elementwise.js';
+import { add, sumInOrder } from './ops/elementwise.js';
 import { Tensor, type GradNode } from './tensor.js';
 
 let gradEnabled = true;
@@ -27,8 +27,9 @@ export function record(
   op: string,
   parents: readonly Tensor[],
   backward: GradNode['backward'],
+  backwardOfSum?: GradNode['backwardOfSum'],
 ): Tensor {
-  if (gradEnabled && parents.some(tracksGrad)) out.node = { op, parents, backward };
+  if (gradEnabled && parents.some(tracksGrad)) out.node = { op, parents, backward, backwardOfSum };
   return out;
 }
 
@@ -69,29 +70,34 @@ export function backward(root: Tensor, options: BackwardOptions = {}): Map<Tenso
   const needs = new Map<Tensor, boolean>();
   for (const t of order) needs.set(t, targets.has(t) || (t.node?.parents.some((p) => needs.get(p)) ?? false));
 
-  const grads = new Map<Tensor, Tensor>();
-  if (options.grad) grads.set(root, options.grad);
-  else if (root.size === 1) grads.set(root, Tensor.full(root.shape, 1));
+  // Each tensor's gradient in the parts its consumers sent, summed when it is used (in arrival
+  // order), or handed over unsummed to an op that folds the sum into its own first pass.
+  const grads = new Map<Tensor, Tensor[]>();
+  if (options.grad) grads.set(root, [options.grad]);
+  else if (root.size === 1) grads.set(root, [Tensor.full(root.shape, 1)]);
   else throw new Error(`backward() of a non-scalar tensor [${root.shape.join(', ')}] needs options.grad`);
 
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i];
-    const g = grads.get(t);
-    if (!g || !t.node || !needs.get(t)) continue;
+    const parts = grads.get(t);
+    if (!parts || !t.node || !needs.get(t)) continue;
     const parentNeeds = t.node.parents.map((p) => needs.get(p) ?? false);
-    const parentGrads = t.node.backward(g, parentNeeds);
+    const parentGrads =
+      parts.length > 1 && t.node.backwardOfSum ? t.node.backwardOfSum(parts, parentNeeds) : t.node.backward(sumInOrder(parts), parentNeeds);
     t.node.parents.forEach((p, k) => {
       const pg = parentGrads[k];
       if (!pg || !parentNeeds[k]) return;
       const prev = grads.get(p);
-      grads.set(p, prev ? add(prev, pg) : pg);
+      if (prev) prev.push(pg);
+      else grads.set(p, [pg]);
     });
   }
 
   const result = new Map<Tensor, Tensor>();
   for (const t of targets) {
-    const g = grads.get(t);
-    if (!g) continue;
+    const parts = grads.get(t);
+    if (!parts) continue;
+    const g = sumInOrder(parts);
     if (options.inputs) {
       result.set(t, g);
     } else {

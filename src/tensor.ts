@@ -17,6 +17,11 @@ export interface GradNode {
   readonly op: string;
   readonly parents: readonly Tensor[];
   backward(grad: Tensor, needs: readonly boolean[]): (Tensor | null)[];
+  /**
+   * The same for a gradient that arrived in several parts (the output had several consumers),
+   * given unsummed, in arrival order: for an op that can fold the sum into its first pass.
+   */
+  backwardOfSum?(parts: readonly Tensor[], needs: readonly boolean[]): (Tensor | null)[];
 }
 
 const scopes: Set<Tensor>[] = [];

@@ -6,6 +6,7 @@ import { backward } from '../src/autograd.js';
 import { engine } from '../src/gpu/engine.js';
 import { cachedChoice, tunePending } from '../src/gpu/tuner.js';
 import { BATCHNORM_VARIANTS, batchNorm1d, batchNorm2d, withPaddingRows } from '../src/ops/batchnorm.js';
+import { add, mul } from '../src/ops/elementwise.js';
 import { Tensor, tidy } from '../src/tensor.js';
 import { f32, freshSeed, randomArray, relError, useEngine } from './helpers/gpu.js';
 import { checkOp } from './helpers/opcheck.js';
@@ -272,6 +273,34 @@ describe('batchNorm2d with a residual and a fused ReLU matches relu(batch_norm(x
       });
     });
   }
+  // A block's output feeds two consumers (the next block's conv and its shortcut): autograd hands
+  // the two gradient parts to the op unsummed, and one kernel adds and masks them.
+  it('takes a gradient that arrives in two parts, as relu(batch_norm(x) + r)·(1 + c)', async () => {
+    const shape = [2, 16, 8, 8];
+    const c = shape[1];
+    const s = bnShape(shape);
+    const [f, vjp] = [ref.trainForward(s), ref.trainVjp(s)];
+    const y = (xs: Float64Array[]) => f(xs.slice(0, 3)).map((v, i) => Math.max(v + xs[3][i], 0));
+    const before = new Map(engine().stats.dispatchesByKernel);
+    await checkOp({
+      name: 'batchNorm2d+residual+relu, output used twice',
+      shapes: [shape, [c], [c], shape, shape],
+      gpu: ([x, w, b, r, k]) => {
+        const out = batchNorm2d(x, w, b, Tensor.zeros([c]), Tensor.full([c], 1), { training: true, relu: true, residual: r });
+        return add(mul(out, k), out);
+      },
+      ref: (xs) => y(xs).map((v, i) => v * xs[4][i] + v),
+      refVjp: (xs, g) => {
+        const out = y(xs);
+        const masked = g.map((v, i) => (out[i] > 0 ? v * xs[4][i] + v : 0));
+        return [...vjp(xs.slice(0, 3), masked), masked, g.map((v, i) => v * out[i])];
+      },
+      seed: freshSeed(),
+    });
+    const ran = (entry: string) => [...engine().stats.dispatchesByKernel].filter(([k]) => k.startsWith(`elementwise.${entry}(`)).reduce((n, [k, v]) => n + v - (before.get(k) ?? 0), 0);
+    expect(ran('relu_backward_sum_vec4')).toBe(1);
+    expect(ran('relu_backward_vec4')).toBe(0);
+  });
   it('refuses a residual without relu or of another shape, naming both shapes', () => {
     tidy(() => {
       const [x, r] = [Tensor.zeros([2, 3, 4, 4]), Tensor.zeros([2, 3, 4, 5])];

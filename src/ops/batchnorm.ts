@@ -8,7 +8,7 @@ import { engine } from '../gpu/engine.js';
 import { defaultGridVariant, GRID_VARIANTS, strideGrid, type GridVariant } from '../gpu/grid-stride.js';
 import { chooseVariant, registerTunable } from '../gpu/tuner.js';
 import { Tensor } from '../tensor.js';
-import { reluBackward } from './elementwise.js';
+import { reluBackwardOfSum } from './elementwise.js';
 
 export interface BatchNormOptions {
   training: boolean;
@@ -117,26 +117,33 @@ function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor,
     throw new Error(`batchNorm: a residual [${residual.shape.join(', ')}] needs relu and the input's shape [${x.shape.join(', ')}]`);
   }
   // Behind a fused ReLU the backward kernels recompute the mask from x, weight and bias (bound
-  // either way); behind a residual, reluBackward masks first and they see no ReLU.
+  // either way); behind a residual, reluBackwardOfSum masks first and they see no ReLU.
   const RELU = Number(relu && !residual);
   const g = geometry(x, eps, options.variant);
   for (const [name, t] of [['weight', weight], ['bias', bias], ['runningMean', runningMean], ['runningVar', runningVar]] as const) {
     if (t.shape.length !== 1 || t.shape[0] !== g.c) throw new Error(`batchNorm: ${name} has shape [${t.shape.join(', ')}], expected [${g.c}]`);
   }
   const parents = residual ? [x, weight, bias, residual] : [x, weight, bias];
-  // ∂(batch-norm output) and, behind a residual, ∂residual: the gradient where y is positive.
-  const unclamped = (y: Tensor, dy: Tensor): [Tensor, Tensor | null] => {
-    if (!residual) return [dy, null];
-    const masked = reluBackward(y, dy);
-    return [masked, masked];
+  /**
+   * Records the op with gradients from `grads`, given ∂(batch-norm output) and, behind a
+   * residual, ∂residual: the incoming gradient where y is positive. A block's output feeds the
+   * next block twice (its conv and its shortcut): behind a residual, the two parts are summed in
+   * the masking pass.
+   */
+  const recordWith = (y: Tensor, grads: (dy: Tensor, dresidual: Tensor | null, needs: readonly boolean[]) => (Tensor | null)[]): Tensor => {
+    if (!residual) return record(y, 'batchNorm', parents, (dy, needs) => grads(dy, null, needs));
+    const masked = (parts: readonly Tensor[], needs: readonly boolean[]) => {
+      const m = reluBackwardOfSum(y, parts);
+      return grads(m, m, needs);
+    };
+    return record(y, 'batchNorm', parents, (dy, needs) => masked([dy], needs), masked);
   };
 
   if (!training) {
     // Inference: normalise with the running statistics; the tape keeps them by reference, as
     // PyTorch does, so they must not change between this forward and its backward.
     const y = normalise(g, x, weight, bias, runningMean, runningVar, true, relu, residual);
-    return record(y, 'batchNorm', parents, (dyOut, needs) => {
-      const [dy, dresidual] = unclamped(y, dyOut);
+    return recordWith(y, (dy, dresidual, needs) => {
       let dweight: Tensor | null = null;
       let dbias: Tensor | null = null;
       if (needs[1] || needs[2]) {
@@ -159,8 +166,7 @@ function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor,
   const invstd = Tensor.empty([g.c]);
   runReduction('stats', g, { MOMENTUM: momentum }, [x, mean, invstd, runningMean, runningVar], rows);
   const y = normalise(g, x, weight, bias, mean, invstd, false, relu, residual);
-  return record(y, 'batchNorm', parents, (dyOut, needs) => {
-    const [dy, dresidual] = unclamped(y, dyOut);
+  return recordWith(y, (dy, dresidual, needs) => {
     // Σg and Σg·x̂ are both ∂bias and ∂weight and the two sums ∂x needs.
     const sumGxhat = Tensor.empty([g.c]);
     const sumG = Tensor.empty([g.c]);

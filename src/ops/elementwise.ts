@@ -50,9 +50,30 @@ export function relu(x: Tensor): Tensor {
   return record(unary('relu', x), 'relu', [x], (g) => [reluBackward(x, g)]);
 }
 
-/** The gradient g through a ReLU, where its input or output y is positive (no tape: for backward functions). */
-export function reluBackward(y: Tensor, g: Tensor): Tensor {
+/** The gradient g through a ReLU, where its input or output y is positive. */
+function reluBackward(y: Tensor, g: Tensor): Tensor {
   return binary('relu_backward', y, g);
+}
+
+/**
+ * The sum of gradient parts through a ReLU whose output is y (no tape: for backward functions),
+ * the parts added in arrival order as autograd would, the last add and the mask in one pass.
+ */
+export function reluBackwardOfSum(y: Tensor, parts: readonly Tensor[]): Tensor {
+  if (parts.length === 1) return reluBackward(y, parts[0]);
+  const first = sumInOrder(parts.slice(0, -1));
+  const last = parts[parts.length - 1];
+  sameShape('reluBackwardOfSum', y, first);
+  sameShape('reluBackwardOfSum', y, last);
+  const out = Tensor.empty(y.shape);
+  const k = kernelFor('relu_backward_sum', y.size);
+  engine().run(k.spec, [y, first, last, out], k.groups);
+  return out;
+}
+
+/** ((p0 + p1) + p2) + …: gradient parts summed in the order they arrived. */
+export function sumInOrder(parts: readonly Tensor[]): Tensor {
+  return parts.slice(1).reduce((sum, p) => binary('add', sum, p), parts[0]);
 }
 
 /** target += x in place, outside autograd (epoch loss sums and other GPU-side accumulators). */
