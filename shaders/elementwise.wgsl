@@ -18,11 +18,11 @@ struct Scalar { value: f32 }
 @group(0) @binding(1) var<storage, read> b4: array<vec4f>;
 @group(0) @binding(2) var<storage, read_write> out4: array<vec4f>;
 
-// Ternary: out = f(a, b, c).
+// Ternary: sum_out = f(a, b, c).
 @group(0) @binding(2) var<storage, read> c: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out3: array<f32>;
+@group(0) @binding(3) var<storage, read_write> sum_out: array<f32>;
 @group(0) @binding(2) var<storage, read> c4: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> out34: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> sum_out4: array<vec4f>;
 
 // Unary with a scalar: y = f(x; s).
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
@@ -77,13 +77,13 @@ fn relu_backward_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wo
 @compute @workgroup_size(WG)
 fn relu_backward_sum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);
-  if (i < arrayLength(&out3)) { out3[i] = relu_backward_op(vec4f(a[i]), add_op(vec4f(b[i]), vec4f(c[i]))).x; }
+  if (i < arrayLength(&sum_out)) { sum_out[i] = relu_backward_op(vec4f(a[i]), add_op(vec4f(b[i]), vec4f(c[i]))).x; }
 }
 
 @compute @workgroup_size(WG)
 fn relu_backward_sum_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);
-  if (i < arrayLength(&out34)) { out34[i] = relu_backward_op(a4[i], add_op(b4[i], c4[i])); }
+  if (i < arrayLength(&sum_out4)) { sum_out4[i] = relu_backward_op(a4[i], add_op(b4[i], c4[i])); }
 }
 
 @compute @workgroup_size(WG)

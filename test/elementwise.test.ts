@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { add, addInPlace, mul, relu, scale } from '../src/ops/elementwise.js';
+import { add, addInPlace, mul, relu, reluBackwardOfSum, scale } from '../src/ops/elementwise.js';
 import { engine } from '../src/gpu/engine.js';
 import { Tensor } from '../src/tensor.js';
 import { f32, freshSeed, randomArray, relError, useEngine } from './helpers/gpu.js';
@@ -39,6 +39,20 @@ describe('kernel choice', () => {
     expect(ran(() => void add(a3, b3))).toEqual(['elementwise.add']);
     expect(ran(() => void scale(a3, 2))).toEqual(['elementwise.scale']);
   });
+});
+
+describe('reluBackwardOfSum', () => {
+  // Scalar and vec4 lengths; 2 parts in the fused pass, 3 with the first two added before it.
+  for (const [size, parts] of [[7, 2], [70004, 2], [70001, 3], [12, 1]]) {
+    it(`masks the sum of ${parts} gradient part(s) by the sign of y, ${size} values`, async () => {
+      const seed = freshSeed();
+      const y = f32(randomArray(size, seed));
+      const gs = Array.from({ length: parts }, (_, k) => f32(randomArray(size, seed + 1 + k)));
+      const out = reluBackwardOfSum(Tensor.from(y), gs.map((g) => Tensor.from(g)));
+      const want = Float64Array.from(y, (v, i) => (v > 0 ? gs.reduce((sum, g) => Math.fround(sum + g[i]), 0) : 0));
+      expect(relError(await out.read(), want), `seed ${seed}`).toBe(0);
+    });
+  }
 });
 
 describe('addInPlace', () => {

@@ -217,7 +217,8 @@ function rows(cv: number, subgroup: boolean, extra: Partial<ConvVariant> = {}): 
  * output channels per lane (CV = 4), so each input value loaded feeds twice the multiply-adds
  * (ResNet-32's stride-1 layers 1.1–1.6× over CV = 2, ∂w 1.0–1.4×); the `vec4` ones read a 3-column
  * stride-1 layer's input rows as aligned vec4s (`rows-quad-vec4` ∂w 1.3–1.4× on 32-wide rows, slower
- * on 8; `subgroup-quad-vec4` forward and ∂x 1.0–1.3×, each as the tuner finds it); the `subgroup` kernels share
+ * on 8; `subgroup-quad-vec4` forward and ∂x 1.0–1.3×, each as the tuner finds it); `-split16` sums ∂w
+ * over 16 splits instead of WGRAD_SPLITS (64-channel and stride-2 layers 1.2×); the `subgroup` kernels share
  * input and weight loads in clusters of 8 lanes (stride-2 forward 1.4–1.7× over packed) and run
  * only where subgroups have 8 or more lanes, which rules out OpenGL ES. `tiled` is a workgroup-memory
  * implicit GEMM, the shape real GPUs favour; no measured adapter has chosen it yet.
