@@ -205,74 +205,49 @@ describe('batchNorm2d running statistics and dispatches', () => {
   });
 });
 
-describe('batchNorm2d with a fused ReLU matches relu(batch_norm) in float64, forward and backward', () => {
-  /** relu ∘ f and its VJP: the incoming gradient only where f's output is positive. */
-  const withRelu = (f: (xs: Float64Array[]) => Float64Array, vjp: (xs: Float64Array[], g: Float64Array) => Float64Array[]) => ({
-    ref: (xs: Float64Array[]) => f(xs).map((v) => Math.max(v, 0)),
-    refVjp: (xs: Float64Array[], g: Float64Array) => {
-      const y = f(xs);
-      return vjp(xs, g.map((v, i) => (y[i] > 0 ? v : 0)));
-    },
-  });
-  for (const shape of [[1, 3, 5, 7], [2, 17, 33, 31], [2, 16, 32, 32]]) {
-    const c = shape[1];
-    const s = bnShape(shape);
-    it(`training and inference on [${shape}]`, async () => {
-      const seed = freshSeed();
-      const { mean, variance } = randomRunning(c, seed + 55);
-      await checkOp({
-        name: 'batchNorm2d+relu train',
-        shapes: [shape, [c], [c]],
-        gpu: ([x, w, b]) => batchNorm2d(x, w, b, Tensor.zeros([c]), Tensor.full([c], 1), { training: true, relu: true }),
-        ...withRelu(ref.trainForward(s), ref.trainVjp(s)),
-        seed,
-      });
-      await checkOp({
-        name: 'batchNorm2d+relu eval',
-        shapes: [shape, [c], [c]],
-        gpu: ([x, w, b]) => batchNorm2d(x, w, b, Tensor.from(mean), Tensor.from(variance), { training: false, relu: true }),
-        ...withRelu(ref.evalForward(s, mean, variance), ref.evalVjp(s, mean, variance)),
-        seed,
-      });
-    });
-  }
-});
-
-describe('batchNorm2d with a residual and a fused ReLU matches relu(batch_norm(x) + r) in float64, forward and backward', () => {
-  /** relu(f(x, w, b) + r) and its VJP: the incoming gradient where the output is positive, to f's inputs and to r. */
-  const withResidual = (f: (xs: Float64Array[]) => Float64Array, vjp: (xs: Float64Array[], g: Float64Array) => Float64Array[]) => {
-    const out = (xs: Float64Array[]) => f(xs.slice(0, 3)).map((v, i) => Math.max(v + xs[3][i], 0));
+describe('batchNorm2d with a fused ReLU, and with a residual added before it, matches relu(batch_norm(x) [+ r]) in float64, forward and backward', () => {
+  /** relu(f(x, w, b) [+ r]) and its VJP: the incoming gradient where the output is positive, to f's inputs (and to r). */
+  const withRelu = (residual: boolean, f: (xs: Float64Array[]) => Float64Array, vjp: (xs: Float64Array[], g: Float64Array) => Float64Array[]) => {
+    const out = (xs: Float64Array[]) => f(xs.slice(0, 3)).map((v, i) => Math.max(v + (residual ? xs[3][i] : 0), 0));
     return {
       ref: out,
       refVjp: (xs: Float64Array[], g: Float64Array) => {
         const y = out(xs);
         const masked = g.map((v, i) => (y[i] > 0 ? v : 0));
-        return [...vjp(xs.slice(0, 3), masked), masked];
+        const grads = vjp(xs.slice(0, 3), masked);
+        return residual ? [...grads, masked] : grads;
       },
     };
   };
-  for (const shape of [[1, 3, 5, 7], [2, 16, 32, 32]]) {
-    const c = shape[1];
-    const s = bnShape(shape);
-    it(`training and inference on [${shape}]`, async () => {
-      const seed = freshSeed();
-      const { mean, variance } = randomRunning(c, seed + 55);
-      await checkOp({
-        name: 'batchNorm2d+residual+relu train',
-        shapes: [shape, [c], [c], shape],
-        gpu: ([x, w, b, r]) => batchNorm2d(x, w, b, Tensor.zeros([c]), Tensor.full([c], 1), { training: true, relu: true, residual: r }),
-        ...withResidual(ref.trainForward(s), ref.trainVjp(s)),
-        seed,
+  for (const residual of [false, true]) {
+    for (const shape of residual ? [[1, 3, 5, 7], [2, 16, 32, 32]] : [[1, 3, 5, 7], [2, 17, 33, 31], [2, 16, 32, 32]]) {
+      const c = shape[1];
+      const s = bnShape(shape);
+      const what = residual ? '+residual+relu' : '+relu';
+      it(`${residual ? 'with a residual: ' : ''}training and inference on [${shape}]`, async () => {
+        const seed = freshSeed();
+        const { mean, variance } = randomRunning(c, seed + 55);
+        const shapes = residual ? [shape, [c], [c], shape] : [shape, [c], [c]];
+        await checkOp({
+          name: `batchNorm2d${what} train`,
+          shapes,
+          gpu: ([x, w, b, r]) => batchNorm2d(x, w, b, Tensor.zeros([c]), Tensor.full([c], 1), { training: true, relu: true, residual: r }),
+          ...withRelu(residual, ref.trainForward(s), ref.trainVjp(s)),
+          seed,
+        });
+        await checkOp({
+          name: `batchNorm2d${what} eval`,
+          shapes,
+          gpu: ([x, w, b, r]) => batchNorm2d(x, w, b, Tensor.from(mean), Tensor.from(variance), { training: false, relu: true, residual: r }),
+          ...withRelu(residual, ref.evalForward(s, mean, variance), ref.evalVjp(s, mean, variance)),
+          seed,
+        });
       });
-      await checkOp({
-        name: 'batchNorm2d+residual+relu eval',
-        shapes: [shape, [c], [c], shape],
-        gpu: ([x, w, b, r]) => batchNorm2d(x, w, b, Tensor.from(mean), Tensor.from(variance), { training: false, relu: true, residual: r }),
-        ...withResidual(ref.evalForward(s, mean, variance), ref.evalVjp(s, mean, variance)),
-        seed,
-      });
-    });
+    }
   }
+});
+
+describe('batchNorm2d as a residual block\'s end', () => {
   // A block's output feeds two consumers (the next block's conv and its shortcut): autograd hands
   // the two gradient parts to the op unsummed, and one kernel adds and masks them.
   it('takes a gradient that arrives in two parts, as relu(batch_norm(x) + r)·(1 + c)', async () => {
