@@ -117,6 +117,7 @@ run() {
     esac
   done
   : "${OUT:?set OUT to the folder for the results}"
+  mkdir -p "$OUT" || die "cannot create OUT=$OUT"
   export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp} AEGL_CACHE_DIR=$ROOT/cache
   unpack
   local node=$ROOT/node
