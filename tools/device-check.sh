@@ -96,7 +96,11 @@ unpack() {
   mkdir -p "$ROOT/data"
   if [[ -f $DEV/runtime/node.xz && ! -x $ROOT/node ]]; then
     xz -dc "$DEV/runtime/node.xz" >"$ROOT/node.tmp" && chmod +x "$ROOT/node.tmp" && mv "$ROOT/node.tmp" "$ROOT/node"
-    rm -rf dist node_modules && xz -dc "$DEV/runtime/modules.tar.xz" | tar -xf -
+    # The device's copy of the tree has no node_modules (ignored paths do not travel); a
+    # developer's checkout keeps its own, with the dev dependencies the runtime subset lacks.
+    if [[ ! -d node_modules ]]; then
+      rm -rf dist && xz -dc "$DEV/runtime/modules.tar.xz" | tar -xf -
+    fi
     for f in "$DEV"/runtime/*.deb; do dpkg -x "$f" /; done
     ldconfig 2>/dev/null || true
   fi
