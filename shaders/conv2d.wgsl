@@ -45,6 +45,7 @@ const MAX_ACC = MAX_PX * MAX_CV;
 #include <packed_kernel>
 #include <dw_parts>
 #include <adjacent_output>
+#include <wgrad_window>
 // dgrad_adjacent: its blocks of the kernel packed with TRANSPOSE, [K][R][S][CV] vec4s of input channels.
 @group(0) @binding(1) var<uniform> wp: array<vec4f, UNIFORM_VEC4S>;
 @group(0) @binding(3) var<uniform> dispatch: Dispatch; // dgrad_adjacent
@@ -55,9 +56,6 @@ fn batch_dy() -> u32 { return arrayLength(&dy) / (K * HO * WO); }
 
 fn flat(gid: vec3u, nwg: vec3u, wg: u32) -> u32 { return gid.x + gid.y * nwg.x * wg; }
 
-fn xat(row: u32, ix: i32) -> f32 {
-  return select(0.0, x[row + u32(clamp(ix, 0, i32(W) - 1))], ix >= 0 && ix < i32(W));
-}
 
 // Row offsets of four weight rows, clamped so a partial channel block reads valid memory.
 fn rows4(first: u32, count: u32, stride: u32) -> vec4u {
@@ -225,8 +223,6 @@ fn dgrad_adjacent(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
 // pixels of a row at a time (8 ran slower here, unlike the forward) ----
 const MAX_S = 8u;
 const MAX_TAPS = 9u; // wgrad_rows: R·S at most
-// wgrad_rows: input columns a 4-pixel chunk's window shares with the next chunk's, S − ST (< MAX_S).
-override OVERLAP: u32 = select(0u, S - ST, S > ST);
 @compute @workgroup_size(16)
 fn wgrad_blocked(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= C * R) { return; }
@@ -277,15 +273,9 @@ fn wgrad_rows(@builtin(global_invocation_id) gid: vec3u) {
     let n = row / HO;
     let oy = row % HO;
     let grow = n * K * HO * WO + oy * WO;
-    // The first chunk's shared columns per kernel row; then each chunk hands its last OVERLAP
-    // input columns on to the next (conv2d_wgrad_subgroup.wgsl does the same).
-    var carry: array<array<f32, MAX_S>, MAX_TAPS>;
-    for (var ky = 0u; ky < R; ky++) {
-      let iy = i32(oy * ST + ky) - i32(P);
-      if (iy < 0 || iy >= i32(H)) { continue; }
-      let xrow = ((n * C + ci) * H + u32(iy)) * W;
-      for (var t = 0u; t < OVERLAP; t++) { carry[ky][t] = xat(xrow, i32(t) - i32(P)); }
-    }
+    // Each chunk hands its last OVERLAP input columns per kernel row on to the next (wgrad_window.wgsl).
+    var carry: array<array<f32, MAX_OVERLAP>, MAX_TAPS>;
+    first_carry(&carry, n, ci, oy);
     for (var ox0 = 0u; ox0 < WO; ox0 += 4u) {
       var g: array<vec4f, 4>;
       var gb: array<vec4f, 4>;

@@ -21,9 +21,6 @@ const LANES = 8u;
 const MAX_TAPS = 9u; // R·S at most
 const MAX_CV = 4u;
 const SPAN = 24u; // (Q − 1)·ST + S ≤ 3·ST + S, checked by src/ops/conv.ts
-// Input values a chunk's window shares with the next chunk's (which starts Q·ST further on).
-override OVERLAP: u32 = select(0u, S - ST, S > ST);
-const MAX_OVERLAP = 8u;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> dyw: array<f32>; // the output gradient
@@ -34,6 +31,7 @@ fn batch_x() -> u32 { return arrayLength(&x) / (C * H * W); }
 
 #include <dw_parts>
 #include <wgrad_lanes>
+#include <wgrad_window>
 
 @compute @workgroup_size(16)
 fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sid: u32) {
@@ -44,18 +42,10 @@ fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
     let n = row / HO;
     let oy = row % HO;
     let grow = n * K * HO * WO + oy * WO;
-    // The first chunk's shared window start, per kernel row; then each chunk hands its window's
-    // last OVERLAP values to the next, so a lane loads Q·ST new values a row instead of the span.
+    // Each chunk hands its window's last OVERLAP values per kernel row on to the next
+    // (wgrad_window.wgsl), so a lane loads Q·ST new values a row instead of the span.
     var carry: array<array<f32, MAX_OVERLAP>, MAX_TAPS>;
-    for (var ky = 0u; ky < R; ky++) {
-      let iy = i32(oy * ST + ky) - i32(P);
-      if (iy < 0 || iy >= i32(H)) { continue; }
-      let xrow = ((n * C + lane.ci) * H + u32(iy)) * W;
-      for (var t = 0u; t < OVERLAP; t++) {
-        let ix = i32(t) - i32(P);
-        carry[ky][t] = select(0.0, x[xrow + u32(clamp(ix, 0, i32(W) - 1))], ix >= 0 && ix < i32(W));
-      }
-    }
+    first_carry(&carry, n, lane.ci, oy);
     for (var ox0 = 0u; ox0 < WO; ox0 += Q) {
       // Mine: values e = s + 8·m of the chunk, e = pixel · 4·CV + channel (channels past K
       // clamped to K − 1, pixels past the row read as zeros).
@@ -82,10 +72,7 @@ fn wgrad_rows_subgroup(@builtin(global_invocation_id) gid: vec3u, @builtin(workg
         let xrow = ((n * C + lane.ci) * H + u32(iy)) * W;
         var xs: array<f32, SPAN>;
         for (var t = 0u; t < OVERLAP; t++) { xs[t] = carry[ky][t]; }
-        for (var t = OVERLAP; t < (Q - 1u) * ST + S; t++) {
-          let ix = ix0 + i32(t);
-          xs[t] = select(0.0, x[xrow + u32(clamp(ix, 0, i32(W) - 1))], ix >= 0 && ix < i32(W));
-        }
+        for (var t = OVERLAP; t < (Q - 1u) * ST + S; t++) { xs[t] = xat(xrow, ix0 + i32(t)); }
         for (var t = 0u; t < OVERLAP; t++) { carry[ky][t] = xs[Q * ST + t]; }
         for (var j = 0u; j < Q; j++) {
           for (var v = 0u; v < CV; v++) {
