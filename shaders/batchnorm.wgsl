@@ -4,9 +4,8 @@
 // ∂y·x̂ per channel (= ∂bias, ∂weight), `dx_train` applies the formula through the batch
 // statistics, `dx_eval` the affine one. One workgroup per channel for the reductions: they need
 // a single barrier tree at the end, which even software Vulkan runs cheaply.
-// Training kernels read the batch's row count from a uniform, not a constant: rows past it are
-// padding (AEGL pads its adversarial rows to a few sizes), left out of the statistics and given a
-// zero ∂x, and one pipeline serves every batch size.
+// Kernels take the batch's row count from their bindings' lengths, not a constant: one pipeline
+// serves every batch size (AEGL's vary with the tail count).
 override C: u32;
 override HW: u32;
 override EPS: f32 = 1e-5;
@@ -31,7 +30,6 @@ override VEC: u32 = 1u;
 const WG: u32 = 64u;
 const WG_EW: u32 = 256u;
 
-struct Rows { count: u32 }
 
 // stats
 @group(0) @binding(0) var<storage, read> sx: array<f32>;
@@ -39,7 +37,6 @@ struct Rows { count: u32 }
 @group(0) @binding(2) var<storage, read_write> s_invstd: array<f32>;
 @group(0) @binding(3) var<storage, read_write> s_running_mean: array<f32>;
 @group(0) @binding(4) var<storage, read_write> s_running_var: array<f32>;
-@group(0) @binding(5) var<uniform> s_rows: Rows;
 @group(0) @binding(0) var<storage, read> sx4: array<vec4f>;
 
 // apply
@@ -63,7 +60,6 @@ struct Rows { count: u32 }
 @group(0) @binding(5) var<storage, read_write> r_dbias: array<f32>;
 @group(0) @binding(6) var<storage, read> r_weight: array<f32>;
 @group(0) @binding(7) var<storage, read> r_bias: array<f32>;
-@group(0) @binding(8) var<uniform> r_rows: Rows;
 @group(0) @binding(0) var<storage, read> rx4: array<vec4f>;
 @group(0) @binding(1) var<storage, read> r_g4: array<vec4f>;
 
@@ -80,7 +76,6 @@ struct Rows { count: u32 }
 @group(0) @binding(0) var<storage, read> tx4: array<vec4f>;
 @group(0) @binding(1) var<storage, read> t_g4: array<vec4f>;
 @group(0) @binding(7) var<storage, read_write> t_dx4: array<vec4f>;
-@group(0) @binding(9) var<uniform> t_rows: Rows;
 
 // dx_eval
 @group(0) @binding(0) var<storage, read> e_g: array<f32>;
@@ -112,7 +107,7 @@ fn stride(nwg: vec3u) -> u32 { return nwg.x * nwg.y * WG_EW; }
 @compute @workgroup_size(WG)
 fn stats(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
   let c = wid.x;
-  let n = s_rows.count * HW;
+  let n = arrayLength(&sx) / C;
   let shift = sx[c * HW];
   var s = 0.0;
   var ss = 0.0;
@@ -134,7 +129,7 @@ fn stats(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: 
 @compute @workgroup_size(WG)
 fn stats_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
   let c = wid.x;
-  let n = s_rows.count * HW;
+  let n = arrayLength(&sx4) * 4u / C;
   let shift = sx4[c * HW / 4u].x;
   var s = vec4f(0.0);
   var ss = vec4f(0.0);
@@ -238,7 +233,7 @@ fn apply_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
 @compute @workgroup_size(WG)
 fn reduce(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
   let c = wid.x;
-  let n = r_rows.count * HW;
+  let n = arrayLength(&rx) / C;
   let f = reduce_affine(c);
   var sg = 0.0;
   var sgx = 0.0;
@@ -258,7 +253,7 @@ fn reduce(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t:
 @compute @workgroup_size(WG)
 fn reduce_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
   let c = wid.x;
-  let n = r_rows.count * HW;
+  let n = arrayLength(&rx4) * 4u / C;
   let f = reduce_affine(c);
   var sg = vec4f(0.0);
   var sgx = vec4f(0.0);
@@ -295,12 +290,11 @@ fn finish_reduce(c: u32, t: u32, sg: f32, sgx: f32) {
   }
 }
 
-// ∂x = w·σ⁻¹·(g − (Σg + x̂·Σg·x̂)/n): the gradient through the batch mean and variance; 0 in padding rows.
+// ∂x = w·σ⁻¹·(g − (Σg + x̂·Σg·x̂)/n): the gradient through the batch mean and variance.
 // Channel c's terms of ∂x: its mean, σ⁻¹, w·σ⁻¹ (= σ⁻¹·w, the scale apply_op used: a product of
-// two floats does not depend on their order), bias, and Σg/n and Σg·x̂/n over the real rows.
+// two floats does not depend on their order), bias, and Σg/n and Σg·x̂/n over its n values.
 struct DxTerms { mean: f32, inv: f32, scale: f32, bias: f32, mean_g: f32, mean_gxhat: f32 }
-fn dx_terms(c: u32) -> DxTerms {
-  let n = f32(t_rows.count * HW);
+fn dx_terms(c: u32, n: f32) -> DxTerms {
   return DxTerms(t_mean[c], t_invstd[c], t_weight[c] * t_invstd[c], t_bias[c], t_sum_g[c] / n, t_sum_gxhat[c] / n);
 }
 fn dx_train_op(x: vec4f, g: vec4f, d: DxTerms) -> vec4f {
@@ -310,25 +304,23 @@ fn dx_train_op(x: vec4f, g: vec4f, d: DxTerms) -> vec4f {
 
 @compute @workgroup_size(WG_EW)
 fn dx_train(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let end = t_rows.count * C * HW;
+  let n = f32(arrayLength(&tx) / C);
   for (var r = first(gid, nwg); r < arrayLength(&t_dx) / VEC; r += stride(nwg)) {
     let i = r * VEC;
-    let d = dx_terms((i / HW) % C);
-    for (var v = 0u; v < VEC; v++) {
-      t_dx[i + v] = select(0.0, dx_train_op(vec4f(tx[i + v]), vec4f(t_g[i + v]), d).x, i < end);
-    }
+    let d = dx_terms((i / HW) % C, n);
+    for (var v = 0u; v < VEC; v++) { t_dx[i + v] = dx_train_op(vec4f(tx[i + v]), vec4f(t_g[i + v]), d).x; }
   }
 }
 
 @compute @workgroup_size(WG_EW)
 fn dx_train_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  // HW % VEC == 0: a run never straddles a row, so it is all real or all padding.
-  let end = t_rows.count * C * HW / VEC;
+  let n = f32(arrayLength(&tx4) * 4u / C);
   for (var r = first(gid, nwg); r < arrayLength(&t_dx4) * 4u / VEC; r += stride(nwg)) {
-    let d = dx_terms((r * VEC / HW) % C);
+    // HW % VEC == 0: a run never straddles a channel.
+    let d = dx_terms((r * VEC / HW) % C, n);
     for (var v = 0u; v < VEC / 4u; v++) {
       let k = r * VEC / 4u + v;
-      t_dx4[k] = select(vec4f(0.0), dx_train_op(tx4[k], t_g4[k], d), r < end);
+      t_dx4[k] = dx_train_op(tx4[k], t_g4[k], d);
     }
   }
 }

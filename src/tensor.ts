@@ -26,6 +26,32 @@ export interface GradNode {
 
 const scopes: Set<Tensor>[] = [];
 
+/** Row counts whose tensors get buffers for more rows, while a withRowCapacity callback records. */
+let rowCapacities: ReadonlyMap<number, number> | null = null;
+
+/**
+ * Records `fn` with every new tensor whose first dimension is one of `rows` given a buffer for
+ * that many rows rounded up to a multiple of `step` (or more: the pool's size classes). A batch
+ * whose size varies from step to step (AEGL's attacked tail examples, and the training batch they
+ * join) then draws on a few buffer sizes, as if padded, while its kernels compute the real rows
+ * only: a binding spans its tensor's own bytes, never the slack. Another tensor that happens to
+ * have such a first dimension (a weight gradient) only gets the slack too.
+ */
+export function withRowCapacity<T>(rows: readonly number[], step: number, fn: () => T): T {
+  const outer = rowCapacities;
+  rowCapacities = new Map(rows.map((r) => [r, Math.ceil(r / step) * step]));
+  try {
+    return fn();
+  } finally {
+    rowCapacities = outer;
+  }
+}
+
+/** The rows a tensor of `rows` rows gets a buffer for: `rows` itself outside withRowCapacity. */
+export function rowCapacity(rows: number): number {
+  return rowCapacities?.get(rows) ?? rows;
+}
+
 export class Tensor implements Bindable {
   readonly size: number;
   /** A leaf that wants a gradient (a parameter, or an input under attack). */
@@ -34,23 +60,27 @@ export class Tensor implements Bindable {
   node: GradNode | null = null;
   private storage: Storage | null;
 
-  private constructor(readonly shape: readonly number[], readonly dtype: DType, storage: Storage | null) {
+  private constructor(readonly shape: readonly number[], readonly dtype: DType, storage: Storage | null, capacityRows = 0) {
     this.size = shape.reduce((a, b) => a * b, 1);
     if (!Number.isInteger(this.size) || this.size < 0) throw new Error(`invalid tensor shape [${shape.join(', ')}]`);
     const e = engine();
     if (storage) {
       storage.refs++;
     } else {
-      storage = { buffer: e.pool.acquire(this.size * 4), refs: 1 };
+      const rows = shape[0] ? Math.max(capacityRows, rowCapacity(shape[0])) : 0;
+      storage = { buffer: e.pool.acquire(rows ? (this.size / shape[0]) * rows * 4 : this.size * 4), refs: 1 };
     }
     this.storage = storage;
     scopes[scopes.length - 1]?.add(this);
     if (e.poison && storage.refs === 1) fillBits(this, 0x7fc00000);
   }
 
-  /** An uninitialised tensor (its buffer may hold a previous tensor's values). */
-  static empty(shape: readonly number[], dtype: DType = 'f32'): Tensor {
-    return new Tensor([...shape], dtype, null);
+  /**
+   * An uninitialised tensor (its buffer may hold a previous tensor's values); `capacityRows`: a
+   * buffer for at least that many rows (a scratch tensor whose row count varies with the batch).
+   */
+  static empty(shape: readonly number[], dtype: DType = 'f32', capacityRows = 0): Tensor {
+    return new Tensor([...shape], dtype, null, capacityRows);
   }
 
   static from(data: ArrayLike<number>, shape: readonly number[] = [data.length], dtype: DType = 'f32'): Tensor {

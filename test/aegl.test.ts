@@ -18,7 +18,7 @@ import { Objective } from '../src/train/loop/objective.js';
 import { trainStep } from '../src/train/loop/step.js';
 import type { Tensor } from '../src/tensor.js';
 import { tidy } from '../src/tensor.js';
-import { randomArray, relError, useEngine } from './helpers/gpu.js';
+import { randomArray, useEngine } from './helpers/gpu.js';
 
 useEngine();
 
@@ -107,7 +107,7 @@ describe('AEGL', () => {
       const { x, y } = data.batch(0, n, { augment: false });
       const a = aegl.attack(0, model, x, y)!;
       model.eval();
-      return { clean: objective.loss(model.forward(a.xClean), a.yTail, a.real), adv: objective.loss(model.forward(a.xAdv), a.yTail, a.real) };
+      return { clean: objective.loss(model.forward(a.xClean), a.yTail), adv: objective.loss(model.forward(a.xAdv), a.yTail) };
     });
     const ran = [...engine().stats.dispatchesByKernel].filter(([k, v]) => (before.get(k) ?? 0) !== v).map(([k]) => k);
     expect(ran.some((k) => k.includes('dgrad'))).toBe(true);
@@ -174,7 +174,7 @@ describe('AEGL', () => {
     data.dispose();
   });
 
-  describe('padding the attacked rows', () => {
+  describe("the attacked rows' buffers", () => {
     const n = 16;
     const batches = 32;
     const images = Uint8Array.from(randomArray(batches * n * 144, 7, 0, 255), Math.floor);
@@ -193,35 +193,35 @@ describe('AEGL', () => {
       };
       return { data, model, aegl, dispose };
     };
-    /** One training step on batch k (gradients for the parameters only). */
+    /** One training step on batch k as trainStep records it (gradients for the parameters only). */
     const aeglStep = (data: GpuDataset, model: Module, aegl: Aegl, k: number) =>
       tidy(() => {
         const { x, y } = data.batch(k, n, { augment: false });
-        backward(aegl.loss(k, model, objective, x, y), { inputs: model.parameters() });
+        aegl.sizedForStep(k, n, () => backward(aegl.loss(k, model, objective, x, y), { inputs: model.parameters() }));
       });
 
-    it('changes neither the loss nor the gradients nor the GAEs', async () => {
+    it('sized for 8 rows or exactly, the step computes the same loss, gradients and GAEs', async () => {
       const run = async (rowsStep: number) => {
         const { data, model, aegl, dispose } = setup(rowsStep);
         const k = [...Array(batches).keys()].find((b) => aegl.tailCount(b) % 8 > 1)!;
         const out = tidy(() => {
           const { x, y } = data.batch(k, n, { augment: false });
-          const loss = aegl.loss(k, model, objective, x, y);
-          const params = model.parameters();
-          const grads = backward(loss, { inputs: params });
-          return [loss, ...params.map((p) => grads.get(p)!)];
+          return aegl.sizedForStep(k, n, () => {
+            const loss = aegl.loss(k, model, objective, x, y);
+            const params = model.parameters();
+            const grads = backward(loss, { inputs: params });
+            return [loss, ...params.map((p) => grads.get(p)!)];
+          });
         });
         const values = await Promise.all(out.map((t) => t.read()));
         const counts = Array.from(await aegl.counts.read());
         dispose();
-        return { loss: values[0][0], grads: values.slice(1), counts };
+        return { values, counts };
       };
-      const plain = await run(1);
-      const padded = await run(8);
-      expect(padded.counts).toEqual(plain.counts);
-      expect(Math.abs(padded.loss - plain.loss)).toBeLessThanOrEqual(1e-6 * Math.abs(plain.loss));
-      // Weight gradients sum over more (zero) rows, split differently: f32 rounding only.
-      padded.grads.forEach((g, i) => expect(relError(g, plain.grads[i]), `parameter ${i}`).toBeLessThan(1e-5));
+      const exact = await run(1);
+      const sized = await run(8);
+      expect(sized.counts).toEqual(exact.counts);
+      sized.values.forEach((v, i) => expect(v, i ? `parameter ${i - 1}` : 'loss').toEqual(exact.values[i]));
     });
 
     it('creates no buffer and builds no pipeline for another tail count in the same size step', () => {
@@ -239,7 +239,7 @@ describe('AEGL', () => {
     });
 
     it('builds no new pipeline for an unseen batch size: kernels take the batch from their bindings', () => {
-      // Unpadded: attacked batches of 5–8 rows and training batches of 21–24, each size new.
+      // Exact buffers: attacked batches of 5–8 rows and training batches of 21–24, each size new.
       const { data, model, aegl, dispose } = setup(1, 1);
       const counts = [...Array(batches).keys()].filter((k) => aegl.tailCount(k) >= 5 && aegl.tailCount(k) <= 8);
       const step = (k: number) => aeglStep(data, model, aegl, k);
@@ -255,7 +255,7 @@ describe('AEGL', () => {
       dispose();
     });
 
-    it("returns each PGD step's activations to the pool before the next step", () => {
+    it("attacks the tail rows only, and returns each PGD step's activations to the pool before the next step", () => {
       const liveAfterAttack = (steps: number) => {
         const { data, model, aegl, dispose } = setup(undefined, steps);
         const k = [...Array(batches).keys()].find((b) => aegl.tailCount(b) > 0)!;
@@ -263,13 +263,13 @@ describe('AEGL', () => {
         tidy(() => {
           const { x, y } = data.batch(k, n, { augment: false });
           const before = engine().pool.bytesLive;
-          aegl.attack(k, model, x, y);
+          expect(aegl.attack(k, model, x, y)!.xAdv.shape[0]).toBe(aegl.tailCount(k));
           live = engine().pool.bytesLive - before;
         });
         dispose();
         return live;
       };
-      // Only the attacked rows, their labels, masks and the final iterate outlive the attack.
+      // Only the attacked rows, their labels, the GAE mark and the final iterate outlive the attack.
       expect(liveAfterAttack(5)).toBe(liveAfterAttack(1));
     });
   });

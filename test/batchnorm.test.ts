@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { backward } from '../src/autograd.js';
 import { engine } from '../src/gpu/engine.js';
 import { cachedChoice, tunePending } from '../src/gpu/tuner.js';
-import { BATCHNORM_VARIANTS, batchNorm1d, batchNorm2d, withPaddingRows } from '../src/ops/batchnorm.js';
+import { BATCHNORM_VARIANTS, batchNorm1d, batchNorm2d } from '../src/ops/batchnorm.js';
 import { add, mul } from '../src/ops/elementwise.js';
 import { Tensor, tidy } from '../src/tensor.js';
 import { f32, freshSeed, randomArray, relError, useEngine } from './helpers/gpu.js';
@@ -342,31 +342,4 @@ describe('batchNorm2d with a fused ReLU: the backward kernels recompute the mask
       dx.dispose();
     });
   }
-});
-
-describe('batchNorm2d with padding rows', () => {
-  it('gives the real rows exactly what the unpadded batch gets, the padding a zero ∂x, and the running statistics the real rows’ update', async () => {
-    const [n, pad, c, h, w] = [5, 3, 6, 3, 4];
-    const row = c * h * w;
-    const xs = randomArray((n + pad) * row, 11);
-    const gs = randomArray((n + pad) * row, 12);
-    const affine = [randomArray(c, 13, 0.5, 1.5), randomArray(c, 14)];
-    /** Forward and backward over `rows` rows of xs (the first `real` of them real), with fresh running statistics. */
-    const pass = async (rows: number, real: number) => {
-      const running = [Tensor.from(new Float32Array(c), [c]), Tensor.from(new Float32Array(c).fill(1), [c])];
-      const [wt, bs] = affine.map((a) => Tensor.from(Float32Array.from(a), [c]));
-      const x = Tensor.from(Float32Array.from(xs.subarray(0, rows * row)), [rows, c, h, w]);
-      x.requiresGrad = wt.requiresGrad = bs.requiresGrad = true;
-      const y = withPaddingRows(real, () => batchNorm2d(x, wt, bs, running[0], running[1], { training: true }));
-      const grads = backward(y, { grad: Tensor.from(Float32Array.from(gs.subarray(0, rows * row)), y.shape), inputs: [x, wt, bs] });
-      const read = (t: Tensor) => t.read() as Promise<Float32Array>;
-      return { y: await read(y), dx: await read(grads.get(x)!), dw: await read(grads.get(wt)!), db: await read(grads.get(bs)!), rm: await read(running[0]), rv: await read(running[1]) };
-    };
-    const plain = await pass(n, n);
-    const padded = await pass(n + pad, n);
-    expect(padded.y.subarray(0, n * row)).toEqual(plain.y);
-    expect(padded.dx.subarray(0, n * row)).toEqual(plain.dx);
-    expect([...padded.dx.subarray(n * row)].every((v) => v === 0)).toBe(true);
-    for (const k of ['dw', 'db', 'rm', 'rv'] as const) expect(padded[k], k).toEqual(plain[k]);
-  });
 });

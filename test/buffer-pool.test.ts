@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BufferPool, sizeClass } from '../src/gpu/buffer-pool.js';
 import { engine } from '../src/gpu/engine.js';
 import { matmul } from '../src/ops/matmul.js';
-import { Tensor } from '../src/tensor.js';
+import { mean } from '../src/ops/reduce.js';
+import { Tensor, withRowCapacity } from '../src/tensor.js';
 import { useEngine } from './helpers/gpu.js';
 
 useEngine();
@@ -40,7 +41,7 @@ describe('buffer pool', () => {
   it('batches of varying size keep the pool within 1.25× the peak live bytes', () => {
     const { device, destroyed } = countingDevice();
     const pool = new BufferPool(device);
-    // AEGL-like: 128 rows plus a padded tail of 8…40, then evaluation's odd last batch.
+    // AEGL-like: 128 rows plus a tail sized for 8…40, then evaluation's odd last batch.
     const sizes = [136, 152, 144, 168, 136, 160, 53, 144, 136, 168, 152];
     for (const rows of sizes) {
       step(pool, rows);
@@ -76,5 +77,21 @@ describe('buffer pool', () => {
       out.dispose();
     }
     b.dispose();
+  });
+
+  it('withRowCapacity sizes the buffers of the given row counts for a multiple of the step; the tensor binds its own bytes', async () => {
+    const e = engine();
+    const row = 3 * 5;
+    // The slack holds a previous tensor's 7s: what a kernel over the whole buffer would see.
+    Tensor.full([16, 3, 5], 7).dispose();
+    const [small, padded, other] = withRowCapacity([9, 137], 8, () => [Tensor.full([9, 3, 5], 2), Tensor.full([137, row], 1), Tensor.full([10, row], 1)]);
+    expect(small.buffer.size).toBe(sizeClass(16 * row * 4));
+    expect(padded.buffer.size).toBe(sizeClass(144 * row * 4));
+    expect(other.buffer.size).toBe(sizeClass(10 * row * 4));
+    expect(Tensor.full([9, row], 0).buffer.size).toBe(sizeClass(9 * row * 4));
+    expect(small.byteLength).toBe(9 * row * 4);
+    expect(await mean(small).item()).toBe(2);
+    for (const t of [small, padded, other]) t.dispose();
+    e.pool.trim();
   });
 });

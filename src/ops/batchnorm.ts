@@ -1,8 +1,7 @@
 // Batch normalisation (PyTorch's F.batch_norm semantics) over [N, C, ...] tensors.
 // Training: 2 dispatches forward (one-pass statistics that also update the running statistics
 // in place, then the normalisation) and 2 backward (per-channel sums, then ∂x). Inference:
-// 1 forward, and 1 backward when only ∂x is wanted (the AEGL attack). A batch may end in padding
-// rows (withPaddingRows): training leaves them out of the statistics and gives them a zero ∂x.
+// 1 forward, and 1 backward when only ∂x is wanted (the AEGL attack).
 import { record } from '../autograd.js';
 import { engine } from '../gpu/engine.js';
 import { defaultGridVariant, GRID_VARIANTS, strideGrid, type GridVariant } from '../gpu/grid-stride.js';
@@ -50,37 +49,19 @@ function geometry(x: Tensor, eps: number, forced?: BatchNormVariant): Geometry {
 }
 
 /** Runs `entry`, or its `_vec4` twin where runs of 4 or more share a channel (one vec4 load for four scalar ones). */
-function run(entry: string, g: Geometry, constants: Record<string, number>, bindings: Tensor[], workgroups: readonly number[], rows?: number): void {
+function run(entry: string, g: Geometry, constants: Record<string, number>, bindings: Tensor[], workgroups: readonly number[]): void {
   const kernel = { shader: 'batchnorm', entry: g.vec >= 4 ? `${entry}_vec4` : entry, constants: { C: g.c, HW: g.hw, VEC: g.vec, ...constants } };
-  engine().run(kernel, bindings, workgroups, rows === undefined ? undefined : new Uint32Array([rows, 0, 0, 0]));
+  engine().run(kernel, bindings, workgroups);
 }
 
-/** Rows of each batch that are real (the rest padding) while a withPaddingRows callback records; null: all. */
-let realRows: number | null = null;
-
-/**
- * Records `fn` with every training-mode batch norm treating rows from `rows` on as padding:
- * out of the batch statistics (so the running statistics too) and given a zero ∂x. The rows
- * are a prefix of the batch; each op keeps the count it was recorded with for its backward.
- */
-export function withPaddingRows<T>(rows: number, fn: () => T): T {
-  const outer = realRows;
-  realRows = rows;
-  try {
-    return fn();
-  } finally {
-    realRows = outer;
-  }
+/** An elementwise kernel over all N·C·H·W values, a run of VEC per invocation. */
+function runElementwise(entry: 'apply' | 'dx_train' | 'dx_eval', g: Geometry, constants: Record<string, number>, bindings: Tensor[]): void {
+  run(entry, g, constants, bindings, strideGrid((g.n * g.c * g.hw) / g.vec, WG_EW, g.variant));
 }
 
-/** An elementwise kernel over all N·C·H·W values, a run of VEC per invocation (dx_train: the real `rows` of them). */
-function runElementwise(entry: 'apply' | 'dx_train' | 'dx_eval', g: Geometry, constants: Record<string, number>, bindings: Tensor[], rows?: number): void {
-  run(entry, g, constants, bindings, strideGrid((g.n * g.c * g.hw) / g.vec, WG_EW, g.variant), rows);
-}
-
-/** A per-channel reduction over the first `rows` rows: one workgroup per channel. */
-function runReduction(entry: 'stats' | 'reduce', g: Geometry, constants: Record<string, number>, bindings: Tensor[], rows: number): void {
-  run(entry, g, { EPS: g.eps, ...constants }, bindings, [g.c], rows);
+/** A per-channel reduction over the batch: one workgroup per channel. */
+function runReduction(entry: 'stats' | 'reduce', g: Geometry, constants: Record<string, number>, bindings: Tensor[]): void {
+  run(entry, g, { EPS: g.eps, ...constants }, bindings, [g.c]);
 }
 
 /**
@@ -149,7 +130,7 @@ function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor,
       if (needs[1] || needs[2]) {
         dweight = Tensor.empty([g.c]);
         dbias = Tensor.empty([g.c]);
-        runReduction('reduce', g, { EVAL: 1, RELU }, [x, dy, runningMean, runningVar, dweight, dbias, weight, bias], g.n);
+        runReduction('reduce', g, { EVAL: 1, RELU }, [x, dy, runningMean, runningVar, dweight, dbias, weight, bias]);
       }
       let dx: Tensor | null = null;
       if (needs[0]) {
@@ -160,21 +141,20 @@ function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor,
     });
   }
 
-  const rows = Math.min(realRows ?? g.n, g.n);
-  if (rows * g.hw < 2) throw new Error(`batchNorm: training needs more than one value per channel, got input [${x.shape.join(', ')}]${rows < g.n ? ` with ${rows} real rows` : ''} (as PyTorch)`);
+  if (g.n * g.hw < 2) throw new Error(`batchNorm: training needs more than one value per channel, got input [${x.shape.join(', ')}] (as PyTorch)`);
   const mean = Tensor.empty([g.c]);
   const invstd = Tensor.empty([g.c]);
-  runReduction('stats', g, { MOMENTUM: momentum }, [x, mean, invstd, runningMean, runningVar], rows);
+  runReduction('stats', g, { MOMENTUM: momentum }, [x, mean, invstd, runningMean, runningVar]);
   const y = normalise(g, x, weight, bias, mean, invstd, false, relu, residual);
   return recordWith(y, (dy, dresidual, needs) => {
     // Σg and Σg·x̂ are both ∂bias and ∂weight and the two sums ∂x needs.
     const sumGxhat = Tensor.empty([g.c]);
     const sumG = Tensor.empty([g.c]);
-    runReduction('reduce', g, { EVAL: 0, RELU }, [x, dy, mean, invstd, sumGxhat, sumG, weight, bias], rows);
+    runReduction('reduce', g, { EVAL: 0, RELU }, [x, dy, mean, invstd, sumGxhat, sumG, weight, bias]);
     let dx: Tensor | null = null;
     if (needs[0]) {
       dx = Tensor.empty(x.shape);
-      runElementwise('dx_train', g, { RELU }, [x, dy, weight, mean, invstd, sumGxhat, sumG, dx, bias], rows);
+      runElementwise('dx_train', g, { RELU }, [x, dy, weight, mean, invstd, sumGxhat, sumG, dx, bias]);
     }
     return [dx, keepIf(sumGxhat, needs[1]), keepIf(sumG, needs[2]), dresidual];
   });

@@ -5,7 +5,7 @@ import { record } from '../autograd.js';
 import { engine, grid1d, perValueKernel } from '../gpu/engine.js';
 import type { Bindable } from '../gpu/kernels.js';
 import { chooseVariant, registerTunable } from '../gpu/tuner.js';
-import { Tensor } from '../tensor.js';
+import { rowCapacity, Tensor } from '../tensor.js';
 import {
   blocksPerBinding,
   CONV_KERNELS,
@@ -98,9 +98,13 @@ export function geometryKey(g: ConvGeometry): string {
   return `${n}x${g.c}x${g.h}x${g.w}-k${g.k}x${g.r}x${g.s}-s${g.stride}p${g.pad}`;
 }
 
-/** The batch rounded up to a power of two: what tuning and the weight gradient's splits see of it. */
+/**
+ * The batch's rows, or the rows its buffers have room for under withRowCapacity (AEGL's attacked
+ * rows: 8, 16, 24… whatever the tail count), rounded up to a power of two: what tuning and the
+ * weight gradient's splits see of it.
+ */
 function batchBucket(n: number): number {
-  return 2 ** Math.ceil(Math.log2(n));
+  return 2 ** Math.ceil(Math.log2(rowCapacity(n)));
 }
 
 export function parseGeometryKey(key: string): ConvGeometry {
@@ -217,7 +221,9 @@ export function convWeightGrad(g: ConvGeometry, x: Tensor, dy: Tensor, variant: 
   const bucketRows = batchBucket(g.n) * g.ho;
   const splitRows = Math.ceil(bucketRows / Math.min(bucketRows, v.splits ?? WGRAD_SPLITS));
   const splits = Math.ceil((g.n * g.ho) / splitRows);
-  const parts = Tensor.empty([splits, g.k, g.c, g.r, g.s]);
+  // A buffer for the splits of the rows the batch's tensors have room for (see withRowCapacity):
+  // AEGL's training batches of varying size then reuse one.
+  const parts = Tensor.empty([splits, g.k, g.c, g.r, g.s], 'f32', Math.ceil((rowCapacity(g.n) * g.ho) / splitRows));
   const px = v.px(g);
   const spec = { shader: v.shader, entry: v.entry, constants: constants(g, { SPLIT_ROWS: splitRows, CV: v.cv, PX: px }) };
   engine().run(spec, [x, dy, parts], v.grid(g, { px, bl: 1, blocks: Math.ceil(g.k / v.block), splits }, v.workgroup));

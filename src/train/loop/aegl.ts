@@ -2,13 +2,10 @@
 // inference mode, gradients with respect to the input only), mark the guiding adversarial
 // examples (GAEs) and return the extra loss term: the mean CE of the GAEs against their labels.
 // Which rows of a batch are tail is known on the host (labels and epoch order are), so each
-// epoch uploads its tail positions once and a step needs no host round trip. The attacked rows are
-// padded to a multiple of ATTACK_ROWS_STEP, so the buffer pool sees a few batch sizes however the
-// tail count varies (no kernel is specialised on the batch: a new count compiles nothing). Padding
-// rows are zero images with a head label, never GAEs, masked out of every loss and of batch norm's
-// training statistics.
+// epoch uploads its tail positions once and a step needs no host round trip. The tail count
+// varies from batch to batch: no kernel is specialised on the batch (a new count compiles
+// nothing), and a step records under sizedForStep, so the buffer pool sees a few sizes.
 import { backward, noGrad } from '../../autograd.js';
-import { withPaddingRows } from '../../ops/batchnorm.js';
 import { countGaes, markGaes, pgdRandomStart, pgdStep, type GaeFilter } from '../../ops/attack.js';
 import { crossEntropy } from '../../ops/loss.js';
 import { gatherRows } from '../../ops/gather.js';
@@ -17,27 +14,26 @@ import { concatRows, sliceRows } from '../../ops/shape.js';
 import type { Module } from '../../nn/module.js';
 import { RngStream } from '../../rng-streams.js';
 import { randU32 } from '../../rng.js';
-import { f32Bits, fillBits, Tensor, tidy } from '../../tensor.js';
+import { fillBits, Tensor, tidy, withRowCapacity } from '../../tensor.js';
 import type { TrainSettings } from './config.js';
 import type { Objective } from './objective.js';
 
 /** What the attack reads of a run's settings (a page passes just these). */
 export type AttackSettings = Pick<TrainSettings, 'seed' | 'steps' | 'eps' | 'alpha' | 'tailFrom' | 'protocol'>;
 
-/** Attacked rows are padded to a multiple of this: ⌈max tail count / 8⌉ batch sizes in all. */
+/**
+ * A step's tensors of the attacked rows (and of the batch they join) get buffers for a multiple of
+ * this many rows: ⌈max tail count / 8⌉ buffer sizes in all, while only the real rows are computed.
+ */
 export const ATTACK_ROWS_STEP = 8;
 
-/** The attacked rows of a batch, padded: the first `rows` are its tail examples. */
+/** The attacked rows of a batch: its tail examples. */
 export interface Attacked {
   xClean: Tensor;
   xAdv: Tensor;
-  /** Labels; padding rows get 0, a head class (tailFrom ≥ 1). */
   yTail: Tensor;
   /** 1 for the GAEs, else 0. */
   mark: Tensor;
-  /** 1 for the real rows, 0 for the padding. */
-  real: Tensor;
-  rows: number;
 }
 
 export class Aegl {
@@ -49,7 +45,7 @@ export class Aegl {
   private epoch = 0;
   private batches = 0;
 
-  /** `rowsStep`: attacked rows are padded to a multiple of it (1: no padding, for the tests that compare). */
+  /** `rowsStep`: buffers of the attacked rows are sized for a multiple of it (1: the exact rows, for the tests that compare). */
   constructor(
     private readonly settings: AttackSettings,
     private readonly trainLabels: ArrayLike<number>,
@@ -86,21 +82,29 @@ export class Aegl {
   }
 
   /**
+   * Records `fn`, the training step on batch k of `batchRows` rows, with the tensors of its
+   * attacked rows and of the batch they join in buffers for a multiple of the rows step (see
+   * withRowCapacity): a step whose tail count is new creates no buffer when one of the same step
+   * has run.
+   */
+  sizedForStep<T>(k: number, batchRows: number, fn: () => T): T {
+    const rows = this.tailCount(k);
+    return rows ? withRowCapacity([rows, batchRows + rows], this.rowsStep, fn) : fn();
+  }
+
+  /**
    * PGD on the tail examples of batch k (batch norm in inference mode, ∂L/∂x only): the clean
-   * and final adversarial tail images, their labels, and the GAE mark, padded (see Attacked).
-   * Null without tail examples. Leaves the model in eval mode under the official protocol (the
-   * released code never switches back), in its previous mode otherwise.
+   * and final adversarial tail images, their labels, and the GAE mark. Null without tail
+   * examples. Leaves the model in eval mode under the official protocol (the released code never
+   * switches back), in its previous mode otherwise.
    */
   attack(k: number, model: Module, x: Tensor, y: Tensor): Attacked | null {
     const rows = this.tailCount(k);
     if (rows === 0 || !this.positions) return null;
     const s = this.settings;
-    const padded = Math.ceil(rows / this.rowsStep) * this.rowsStep;
-    const xClean = gatherRows(x, this.positions, this.offsets[k], rows, padded);
-    const yTail = gatherRows(y, this.positions, this.offsets[k], rows, padded);
-    const mark = Tensor.zeros([padded]);
-    const real = Tensor.zeros([padded]);
-    fillBits(real, f32Bits(1), rows);
+    const xClean = gatherRows(x, this.positions, this.offsets[k], rows);
+    const yTail = gatherRows(y, this.positions, this.offsets[k], rows);
+    const mark = Tensor.zeros([rows]);
     const wasTraining = model.training;
     model.eval();
     const seed = randU32(s.seed, RngStream.pgdRandomStart, this.epoch * this.batches + k);
@@ -112,8 +116,7 @@ export class Aegl {
         xAdv.requiresGrad = true;
         const logits = model.forward(xAdv);
         markGaes(logits, yTail, mark, this.filter);
-        // The mean over the real rows, as without padding (eval-mode rows do not interact).
-        const grad = backward(crossEntropy(logits, yTail, { mask: real }), { inputs: [xAdv] }).get(xAdv);
+        const grad = backward(crossEntropy(logits, yTail), { inputs: [xAdv] }).get(xAdv);
         if (!grad) throw new Error('AEGL: the attack loss does not depend on the input');
         return pgdStep(xAdv, xClean, grad, s.eps, s.alpha);
       });
@@ -124,7 +127,7 @@ export class Aegl {
     if (!this.official) tidy(() => noGrad(() => markGaes(model.forward(xAdv), yTail, mark, this.filter)));
     countGaes(yTail, mark, this.counts, this.filter);
     if (!this.official) model.train(wasTraining);
-    return { xClean, xAdv, yTail, mark, real, rows };
+    return { xClean, xAdv, yTail, mark };
   }
 
   /**
@@ -140,12 +143,12 @@ export class Aegl {
     if (this.official) {
       const base = objective.loss(model.forward(x), y);
       const a = this.attack(k, model, x, y);
-      return a ? add(base, objective.loss(withPaddingRows(a.rows, () => model.forward(a.xAdv)), a.yTail, a.mark)) : base;
+      return a ? add(base, objective.loss(model.forward(a.xAdv), a.yTail, a.mark)) : base;
     }
     const a = this.attack(k, model, x, y);
     if (!a) return objective.loss(model.forward(x), y);
     const rows = x.shape[0];
-    const logits = withPaddingRows(rows + a.rows, () => model.forward(concatRows(x, a.xAdv)));
+    const logits = model.forward(concatRows(x, a.xAdv));
     const base = objective.loss(sliceRows(logits, 0, rows), y);
     return add(base, objective.loss(sliceRows(logits, rows, a.yTail.size), a.yTail, a.mark));
   }

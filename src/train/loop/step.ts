@@ -18,7 +18,11 @@ export interface StepParts {
 /** Records the step on `batch`, batch k of the epoch (AEGL needs k for its tail positions); returns the loss, inside the caller's tidy. */
 export function trainStep({ model, objective, sgd, aegl }: StepParts, batch: Batch, k: number): Tensor {
   const { x, y } = batch;
-  const loss = aegl ? aegl.loss(k, model, objective, x, y) : objective.loss(model.forward(x), y);
+  if (!aegl) return update(objective.loss(model.forward(x), y), sgd);
+  return aegl.sizedForStep(k, x.shape[0], () => update(aegl.loss(k, model, objective, x, y), sgd));
+}
+
+function update(loss: Tensor, sgd: SGD): Tensor {
   backward(loss);
   sgd.step();
   sgd.zeroGrad();
