@@ -7,10 +7,13 @@
 //   Lavapipe runs it fastest (barriers are expensive there).
 // - tiled: a 16×16 workgroup stages 64×16 slices of op(A) and op(B) in workgroup memory and each
 //   invocation still owns a 4×4 block; the shape real GPUs reward.
-// blocked also comes as `blocked_vec4`, for M, N and K divisible by 4 (src/ops/matmul.ts picks it):
-// the same arithmetic in the same order (the same result to the bit), four steps of k at a time
-// from eight vec4 loads where `blocked` makes 32 scalar ones (on lavapipe each load is a loop
-// over the lanes, whatever its width).
+// blocked also comes as `blocked_vec4`, wherever every row it loads is whole vec4s: N divisible by
+// 4, and the size op(A)'s rows run along (K, or M when TA) and op(B)'s when TB (K) too
+// (src/ops/matmul.ts picks it). The same arithmetic in the same order (the same result to the bit),
+// four steps of k at a time from eight vec4 loads where `blocked` makes 32 scalar ones (on
+// lavapipe each load is a loop over the lanes, whatever its width). So a batch M that is not a
+// multiple of 4 (AEGL's, with its tail rows) keeps it in a forward and ∂x, and a batch K in a
+// weight gradient (TA, not TB) takes its last K % 4 steps one at a time.
 // Edges: loads clamp their row/column to the matrix (cheap, branch-free); stores skip what is
 // outside C; the tiled variant zero-fills the K tail it stages.
 override N: u32;
@@ -83,12 +86,14 @@ fn blocked(@builtin(global_invocation_id) gid: vec3u) {
 fn size_k4() -> u32 { return arrayLength(&b4) * 4u / N; }
 fn size_m4() -> u32 { return arrayLength(&a4) * 4u / size_k4(); }
 
-// Column i of the result: op(A)[m0 .. m0+3][k + i] (a vec4 over m) for i = 0..3.
+// Column i of the result: op(A)[m0 .. m0+3][k + i] (a vec4 over m) for i = 0..3. Without TA, rows
+// past M repeat the last (as blocked's clamp); with TA, M is a multiple of 4.
 fn a_columns(m0: u32, k: u32) -> mat4x4f {
   let m = size_m4();
   let kk = size_k4();
   if (TA) { return mat4x4f(a4[(k * m + m0) / 4u], a4[((k + 1u) * m + m0) / 4u], a4[((k + 2u) * m + m0) / 4u], a4[((k + 3u) * m + m0) / 4u]); }
-  return transpose(mat4x4f(a4[(m0 * kk + k) / 4u], a4[((m0 + 1u) * kk + k) / 4u], a4[((m0 + 2u) * kk + k) / 4u], a4[((m0 + 3u) * kk + k) / 4u]));
+  let r = min(vec4u(m0) + QUAD, vec4u(m - 1u));
+  return transpose(mat4x4f(a4[(r.x * kk + k) / 4u], a4[(r.y * kk + k) / 4u], a4[(r.z * kk + k) / 4u], a4[(r.w * kk + k) / 4u]));
 }
 
 // Column i of the result: op(B)[k + i][n0 .. n0+3] (a vec4 over n) for i = 0..3.
@@ -103,12 +108,15 @@ fn b_rows(k: u32, n0: u32) -> mat4x4f {
 fn blocked_vec4(@builtin(global_invocation_id) gid: vec3u) {
   let m0 = gid.y * 4u;
   let n0 = gid.x * 4u;
-  if (m0 >= size_m4() || n0 >= N) { return; }
+  let m = size_m4();
+  let kk = size_k4();
+  if (m0 >= m || n0 >= N) { return; }
   var c0 = vec4f(0.0);
   var c1 = vec4f(0.0);
   var c2 = vec4f(0.0);
   var c3 = vec4f(0.0);
-  for (var k = 0u; k < size_k4(); k += 4u) {
+  var k = 0u;
+  for (; k + 4u <= kk; k += 4u) {
     let av = a_columns(m0, k);
     let bv = b_rows(k, n0);
     for (var i = 0u; i < 4u; i++) {
@@ -118,11 +126,20 @@ fn blocked_vec4(@builtin(global_invocation_id) gid: vec3u) {
       c3 = fma(vec4f(av[i].w), bv[i], c3);
     }
   }
-  // M and N divisible by 4: the whole block is inside C.
-  c4[(m0 * N + n0) / 4u] = c0;
-  c4[((m0 + 1u) * N + n0) / 4u] = c1;
-  c4[((m0 + 2u) * N + n0) / 4u] = c2;
-  c4[((m0 + 3u) * N + n0) / 4u] = c3;
+  // K % 4 last steps (TA and not TB: both rows of step k are vec4s over m and n).
+  for (; k < kk; k++) {
+    let av = a4[(k * m + m0) / 4u];
+    let bv = b4[(k * N + n0) / 4u];
+    c0 = fma(vec4f(av.x), bv, c0);
+    c1 = fma(vec4f(av.y), bv, c1);
+    c2 = fma(vec4f(av.z), bv, c2);
+    c3 = fma(vec4f(av.w), bv, c3);
+  }
+  // N divisible by 4: a row's block is inside C; rows past M (without TA) are not stored.
+  let acc = array<vec4f, 4>(c0, c1, c2, c3);
+  for (var i = 0u; i < 4u; i++) {
+    if (m0 + i < m) { c4[((m0 + i) * N + n0) / 4u] = acc[i]; }
+  }
 }
 
 const TILE = 64u;

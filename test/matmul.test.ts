@@ -12,10 +12,12 @@ useEngine();
 // [M, K, N]: a single element, sizes off every block and tile, one that spans several tiles, and
 // two with every size divisible by 4 (blocked runs as blocked_vec4 there, its gradients too).
 const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [33, 17, 65], [128, 64, 10], [1, 70, 3], [67, 130, 1], [4, 8, 4], [36, 68, 44]];
+// blocked only: blocked_vec4 runs some of the transpose combinations with M or K off a multiple of 4.
+const vec4Edges: [number, number, number][] = [[9, 12, 8], [12, 9, 8]];
 
 describe('matmul matches the float64 reference, forward and both gradients', () => {
   for (const variant of MATMUL_VARIANTS)
-    for (const [m, k, n] of shapes)
+    for (const [m, k, n] of variant === 'blocked' ? [...shapes, ...vec4Edges] : shapes)
       it(`${variant} [${m}, ${k}] · [${k}, ${n}], all four transpose combinations`, async () => {
         const seed = freshSeed();
         for (const transA of [false, true])
@@ -35,21 +37,26 @@ describe('matmul matches the float64 reference, forward and both gradients', () 
           }
       });
 
-  it('blocked_vec4 gives blocked\'s result to the bit, and runs where every size is divisible by 4', async () => {
-    // C = A·B with B's columns padded to 9: the scalar kernel; its first 8 columns against the vec4 kernel's C.
-    const [m, k] = [8, 12];
-    const av = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i) * 3);
-    const bv = Float32Array.from({ length: k * 8 }, (_, i) => Math.cos(i * 0.7));
-    const padded = new Float32Array(k * 9);
-    for (let r = 0; r < k; r++) padded.set(bv.subarray(r * 8, r * 8 + 8), r * 9);
+  it("blocked_vec4 gives blocked's result to the bit where its rows are whole vec4s, M or K off a multiple of 4 included", async () => {
+    // C = op(A)·B with B's columns padded to 9: the scalar kernel; its first 8 columns against the vec4 kernel's C.
     const vec4Runs = () => [...engine().stats.dispatchesByKernel].filter(([label]) => label.startsWith('matmul.blocked_vec4')).reduce((sum, [, count]) => sum + count, 0);
-    const before = vec4Runs();
-    const [vec4, scalar] = tidy(() => [matmul(Tensor.from(av, [m, k]), Tensor.from(bv, [k, 8]), { variant: 'blocked' }), matmul(Tensor.from(av, [m, k]), Tensor.from(padded, [k, 9]), { variant: 'blocked' })]);
-    expect(vec4Runs() - before).toBe(1);
-    const [got, want] = [(await vec4.read()) as Float32Array, (await scalar.read()) as Float32Array];
-    for (let r = 0; r < m; r++) expect(Array.from(got.subarray(r * 8, r * 8 + 8))).toEqual(Array.from(want.subarray(r * 9, r * 9 + 8)));
-    vec4.dispose();
-    scalar.dispose();
+    for (const [m, k, transA] of [[8, 12, false], [9, 12, false], [8, 9, true]] as const) {
+      const a = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i) * 3);
+      const b = Float32Array.from({ length: k * 8 }, (_, i) => Math.cos(i * 0.7));
+      const padded = new Float32Array(k * 9);
+      for (let r = 0; r < k; r++) padded.set(b.subarray(r * 8, r * 8 + 8), r * 9);
+      const shapeA = transA ? [k, m] : [m, k];
+      const before = vec4Runs();
+      const [vec4, scalar] = tidy(() => [
+        matmul(Tensor.from(a, shapeA), Tensor.from(b, [k, 8]), { transA, variant: 'blocked' }),
+        matmul(Tensor.from(a, shapeA), Tensor.from(padded, [k, 9]), { transA, variant: 'blocked' }),
+      ]);
+      expect(vec4Runs() - before, `M ${m}, K ${k}, transA ${transA}`).toBe(1);
+      const [got, want] = [(await vec4.read()) as Float32Array, (await scalar.read()) as Float32Array];
+      for (let r = 0; r < m; r++) expect(Array.from(got.subarray(r * 8, r * 8 + 8)), `M ${m}, K ${k}, row ${r}`).toEqual(Array.from(want.subarray(r * 9, r * 9 + 8)));
+      vec4.dispose();
+      scalar.dispose();
+    }
   });
 
   it('rejects mismatched inner sizes', () => {

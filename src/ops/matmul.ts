@@ -55,8 +55,9 @@ function matmulKernel(a: Tensor, b: Tensor, o: MatmulOptions): Tensor {
   if (out.size === 0) return out;
   if (k === 0) throw new Error('matmul: inner size 0');
   const constants = { N: n, TA: o.transA ? 1 : 0, TB: o.transB ? 1 : 0 };
-  // blocked on vec4 loads where every size allows: the same result, fewer loads (shaders/matmul.wgsl).
-  const entry = variant === 'blocked' && m % 4 === 0 && k % 4 === 0 && n % 4 === 0 ? 'blocked_vec4' : variant;
+  // blocked on vec4 loads where every row it loads is whole vec4s: the same result, fewer loads (shaders/matmul.wgsl).
+  const vec4Rows = n % 4 === 0 && (o.transA ? m % 4 === 0 : k % 4 === 0) && (!o.transB || k % 4 === 0);
+  const entry = variant === 'blocked' && vec4Rows ? 'blocked_vec4' : variant;
   engine().run({ shader: 'matmul', entry, constants }, [a, b, out], groups);
   return out;
 }
