@@ -255,6 +255,26 @@ describe('AEGL', () => {
       dispose();
     });
 
+    it("the weight gradients of the batch with its tail rows run the batch's own pipelines", () => {
+      const { data, model, aegl, dispose } = setup(undefined, 1);
+      const k = [...Array(batches).keys()].find((b) => aegl.tailCount(b) > 0)!;
+      const wgradLabels = (step: () => void) => {
+        const before = new Map(engine().stats.dispatchesByKernel);
+        step();
+        return [...engine().stats.dispatchesByKernel].filter(([l, v]) => /wgrad/.test(l) && v !== before.get(l)).map(([l]) => l);
+      };
+      const ce = wgradLabels(() =>
+        tidy(() => {
+          const { x, y } = data.batch(k, n, { augment: false });
+          backward(objective.loss(model.forward(x), y), { inputs: model.parameters() });
+        }),
+      );
+      const withTail = wgradLabels(() => aeglStep(data, model, aegl, k));
+      expect(ce.length).toBeGreaterThan(0);
+      expect(withTail.sort()).toEqual(ce.sort());
+      dispose();
+    });
+
     it("attacks the tail rows only, and returns each PGD step's activations to the pool before the next step", () => {
       const liveAfterAttack = (steps: number) => {
         const { data, model, aegl, dispose } = setup(undefined, steps);

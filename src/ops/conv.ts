@@ -100,8 +100,7 @@ export function geometryKey(g: ConvGeometry): string {
 
 /**
  * The batch's rows, or the rows its buffers have room for under withRowCapacity (AEGL's attacked
- * rows: 8, 16, 24… whatever the tail count), rounded up to a power of two: what tuning and the
- * weight gradient's splits see of it.
+ * rows: 8, 16, 24… whatever the tail count), rounded up to a power of two: what tuning sees of it.
  */
 function batchBucket(n: number): number {
   return 2 ** Math.ceil(Math.log2(rowCapacity(n)));
@@ -216,10 +215,11 @@ export function convInputGrad(g: ConvGeometry, dy: Tensor, w: Tensor, variant: s
 
 export function convWeightGrad(g: ConvGeometry, x: Tensor, dy: Tensor, variant: string): Tensor {
   const v = variantOf('wgrad', variant, g);
-  // SPLIT_ROWS is a constant: taken from the batch's bucket, it is the same for every batch size
-  // in the bucket (one pipeline for AEGL's padded batches); the split count follows the batch.
-  const bucketRows = batchBucket(g.n) * g.ho;
-  const splitRows = Math.ceil(bucketRows / Math.min(bucketRows, v.splits ?? WGRAD_SPLITS));
+  // SPLIT_ROWS is a constant, so each value is a pipeline (and on lavapipe a compile of about half a
+  // second): it follows the batch rounded down to a power of two, the same for a batch of 128 and
+  // for AEGL's 128 + 8…120 rows, whose split count grows instead.
+  const baseRows = 2 ** Math.floor(Math.log2(rowCapacity(g.n))) * g.ho;
+  const splitRows = Math.ceil(baseRows / Math.min(baseRows, v.splits ?? WGRAD_SPLITS));
   const splits = Math.ceil((g.n * g.ho) / splitRows);
   // A buffer for the splits of the rows the batch's tensors have room for (see withRowCapacity):
   // AEGL's training batches of varying size then reuse one.
