@@ -3,7 +3,7 @@
 // are not, since either may be the batch (M in a forward, K in a weight gradient): size_m() and
 // size_k() read them off the inputs' lengths (bindings are the tensors' exact ranges), so one
 // pipeline serves every batch size. Two variants:
-// - blocked: each invocation owns a 4×4 block of C in four vec4 accumulators, no workgroup memory.
+// - blocked: each invocation owns a 4×4 block of C (a mat4x4f, one vec4 per row), no workgroup memory.
 //   Lavapipe runs it fastest (barriers are expensive there).
 // - tiled: a 16×16 workgroup stages 64×16 slices of op(A) and op(B) in workgroup memory and each
 //   invocation still owns a 4×4 block; the shape real GPUs reward.
@@ -50,11 +50,14 @@ fn store_row(m: u32, n0: u32, v: vec4f) {
   }
 }
 
-fn store_block(m0: u32, n0: u32, c0: vec4f, c1: vec4f, c2: vec4f, c3: vec4f) {
-  store_row(m0, n0, c0);
-  store_row(m0 + 1u, n0, c1);
-  store_row(m0 + 2u, n0, c2);
-  store_row(m0 + 3u, n0, c3);
+// A 4×4 block of C: column i of the matrix holds row m0 + i (a vec4 over n).
+fn store_block(m0: u32, n0: u32, block: mat4x4f) {
+  for (var i = 0u; i < 4u; i++) { store_row(m0 + i, n0, block[i]); }
+}
+
+// block += a ⊗ b: one step of k for rows m0..m0+3 (a, over m) and columns n0..n0+3 (b, over n).
+fn rank1(block: mat4x4f, a: vec4f, b: vec4f) -> mat4x4f {
+  return mat4x4f(fma(vec4f(a.x), b, block[0]), fma(vec4f(a.y), b, block[1]), fma(vec4f(a.z), b, block[2]), fma(vec4f(a.w), b, block[3]));
 }
 
 const QUAD = vec4u(0u, 1u, 2u, 3u);
@@ -67,19 +70,13 @@ fn blocked(@builtin(global_invocation_id) gid: vec3u) {
   if (m0 >= size_m() || n0 >= N) { return; }
   let mi = min(vec4u(m0) + QUAD, vec4u(size_m() - 1u));
   let ni = min(vec4u(n0) + QUAD, vec4u(N - 1u));
-  var c0 = vec4f(0.0);
-  var c1 = vec4f(0.0);
-  var c2 = vec4f(0.0);
-  var c3 = vec4f(0.0);
+  var block = mat4x4f();
   for (var k = 0u; k < size_k(); k++) {
     let av = vec4f(load_a(mi.x, k), load_a(mi.y, k), load_a(mi.z, k), load_a(mi.w, k));
     let bv = vec4f(load_b(k, ni.x), load_b(k, ni.y), load_b(k, ni.z), load_b(k, ni.w));
-    c0 = fma(vec4f(av.x), bv, c0);
-    c1 = fma(vec4f(av.y), bv, c1);
-    c2 = fma(vec4f(av.z), bv, c2);
-    c3 = fma(vec4f(av.w), bv, c3);
+    block = rank1(block, av, bv);
   }
-  store_block(m0, n0, c0, c1, c2, c3);
+  store_block(m0, n0, block);
 }
 
 // blocked_vec4's sizes, from its vec4 bindings (size_k() would bind b beside b4).
@@ -111,34 +108,24 @@ fn blocked_vec4(@builtin(global_invocation_id) gid: vec3u) {
   let m = size_m4();
   let kk = size_k4();
   if (m0 >= m || n0 >= N) { return; }
-  var c0 = vec4f(0.0);
-  var c1 = vec4f(0.0);
-  var c2 = vec4f(0.0);
-  var c3 = vec4f(0.0);
+  var block = mat4x4f();
   var k = 0u;
   for (; k + 4u <= kk; k += 4u) {
     let av = a_columns(m0, k);
     let bv = b_rows(k, n0);
     for (var i = 0u; i < 4u; i++) {
-      c0 = fma(vec4f(av[i].x), bv[i], c0);
-      c1 = fma(vec4f(av[i].y), bv[i], c1);
-      c2 = fma(vec4f(av[i].z), bv[i], c2);
-      c3 = fma(vec4f(av[i].w), bv[i], c3);
+      block = rank1(block, av[i], bv[i]);
     }
   }
   // K % 4 last steps (TA and not TB: both rows of step k are vec4s over m and n).
   for (; k < kk; k++) {
     let av = a4[(k * m + m0) / 4u];
     let bv = b4[(k * N + n0) / 4u];
-    c0 = fma(vec4f(av.x), bv, c0);
-    c1 = fma(vec4f(av.y), bv, c1);
-    c2 = fma(vec4f(av.z), bv, c2);
-    c3 = fma(vec4f(av.w), bv, c3);
+    block = rank1(block, av, bv);
   }
   // N divisible by 4: a row's block is inside C; rows past M (without TA) are not stored.
-  let acc = array<vec4f, 4>(c0, c1, c2, c3);
   for (var i = 0u; i < 4u; i++) {
-    if (m0 + i < m) { c4[((m0 + i) * N + n0) / 4u] = acc[i]; }
+    if (m0 + i < m) { c4[((m0 + i) * N + n0) / 4u] = block[i]; }
   }
 }
 
@@ -153,10 +140,7 @@ fn tiled(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: v
   let m_base = wid.y * TILE;
   let n_base = wid.x * TILE;
   let t = lid.y * 16u + lid.x;
-  var c0 = vec4f(0.0);
-  var c1 = vec4f(0.0);
-  var c2 = vec4f(0.0);
-  var c3 = vec4f(0.0);
+  var block = mat4x4f();
   for (var k0 = 0u; k0 < size_k(); k0 += TK) {
     // 1024 elements of each slice, four per invocation.
     for (var r = 0u; r < 4u; r++) {
@@ -174,14 +158,11 @@ fn tiled(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: v
     for (var kk = 0u; kk < TK; kk++) {
       let av = vec4f(tile_a[kk][mo], tile_a[kk][mo + 1u], tile_a[kk][mo + 2u], tile_a[kk][mo + 3u]);
       let bv = vec4f(tile_b[kk][no], tile_b[kk][no + 1u], tile_b[kk][no + 2u], tile_b[kk][no + 3u]);
-      c0 = fma(vec4f(av.x), bv, c0);
-      c1 = fma(vec4f(av.y), bv, c1);
-      c2 = fma(vec4f(av.z), bv, c2);
-      c3 = fma(vec4f(av.w), bv, c3);
+      block = rank1(block, av, bv);
     }
     workgroupBarrier();
   }
-  store_block(m_base + lid.y * 4u, n_base + lid.x * 4u, c0, c1, c2, c3);
+  store_block(m_base + lid.y * 4u, n_base + lid.x * 4u, block);
 }
 
 // linear's bias, in place on its fresh output: y[m, n] += bias[n].

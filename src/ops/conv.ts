@@ -218,12 +218,13 @@ export function convWeightGrad(g: ConvGeometry, x: Tensor, dy: Tensor, variant: 
   // SPLIT_ROWS is a constant, so each value is a pipeline (and on lavapipe a compile of about half a
   // second): it follows the batch rounded down to a power of two, the same for a batch of 128 and
   // for AEGL's 128 + 8…120 rows, whose split count grows instead.
-  const baseRows = 2 ** Math.floor(Math.log2(rowCapacity(g.n))) * g.ho;
+  const capacity = rowCapacity(g.n);
+  const baseRows = 2 ** Math.floor(Math.log2(capacity)) * g.ho;
   const splitRows = Math.ceil(baseRows / Math.min(baseRows, v.splits ?? WGRAD_SPLITS));
   const splits = Math.ceil((g.n * g.ho) / splitRows);
   // A buffer for the splits of the rows the batch's tensors have room for (see withRowCapacity):
   // AEGL's training batches of varying size then reuse one.
-  const parts = Tensor.empty([splits, g.k, g.c, g.r, g.s], 'f32', Math.ceil((rowCapacity(g.n) * g.ho) / splitRows));
+  const parts = Tensor.empty([splits, g.k, g.c, g.r, g.s], 'f32', Math.ceil((capacity * g.ho) / splitRows));
   const px = v.px(g);
   const spec = { shader: v.shader, entry: v.entry, constants: constants(g, { SPLIT_ROWS: splitRows, CV: v.cv, PX: px }) };
   engine().run(spec, [x, dy, parts], v.grid(g, { px, bl: 1, blocks: Math.ceil(g.k / v.block), splits }, v.workgroup));
