@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backward } from '../src/autograd.js';
 import { initEngine } from '../src/gpu/engine.js';
-import { conv2d, convGeometry, convVariants } from '../src/ops/conv.js';
+import { conv2d, convGeometry, convVariants, reusingPackedWeights } from '../src/ops/conv.js';
 import { CONV_KERNELS } from '../src/ops/conv-variants.js';
 import { Tensor, tidy } from '../src/tensor.js';
 import { awkward, check, combos, label, layers, shaderConstants, type Variants } from './helpers/conv-cases.js';
@@ -91,5 +91,38 @@ describe('kernels read through a uniform binding run only shapes whose kernel bl
     expect(convVariants('dgrad', geometry(8, 228, 2))).not.toContain('adjacent-wide16');
     expect(convVariants('dgrad', geometry(8, 455, 2))).toEqual(expect.arrayContaining(['adjacent', 'adjacent16']));
     expect(convVariants('dgrad', geometry(8, 456, 2))).toEqual(['blocked', 'wide', 'tiled']);
+  });
+});
+
+describe('reusingPackedWeights packs each weight once per layout', () => {
+  const packs = () => [...engine.get().stats.dispatchesByKernel].filter(([label]) => label.startsWith('conv2d_packed.pack_weights(')).reduce((s, [, v]) => s + v, 0);
+  // Three forwards and one input gradient of the same weights, as AEGL's attack runs them.
+  async function uses(reuse: boolean): Promise<{ packs: number; values: Float32Array[] }> {
+    const before = packs();
+    const record = () =>
+      tidy(() => {
+        const w = Tensor.from(randomArray(16 * 16 * 9, 5), [16, 16, 3, 3]);
+        const outs = [1, 2, 3].map((seed) => {
+          const x = Tensor.from(randomArray(2 * 16 * 8 * 8, seed), [2, 16, 8, 8]);
+          x.requiresGrad = true;
+          const y = conv2d(x, w, null, { padding: 1, variants: { fwd: 'packed', dgrad: 'packed' } });
+          return seed === 3 ? backward(y, { grad: Tensor.full(y.shape, 1), inputs: [x] }).get(x)! : y;
+        });
+        return outs.map((t) => t.keep());
+      });
+    const outs = reuse ? reusingPackedWeights(record) : record();
+    const values = (await Promise.all(outs.map((t) => t.read()))) as Float32Array[];
+    outs.forEach((t) => t.dispose());
+    return { packs: packs() - before, values };
+  }
+
+  it('with the same results, and gives the packed kernels back to the pool when it returns', async () => {
+    const each = await uses(false);
+    const live = engine.get().pool.bytesLive;
+    const once = await uses(true);
+    expect(each.packs).toBe(4);
+    expect(once.packs).toBe(2); // the forward's layout, then the input gradient's
+    expect(once.values).toEqual(each.values);
+    expect(engine.get().pool.bytesLive).toBe(live);
   });
 });

@@ -139,23 +139,52 @@ interface PackedKernel {
   perDispatch: number;
 }
 
+/** Packed kernels by weight tensor and layout, while a reusingPackedWeights callback records. */
+let packedKernels: Map<Tensor, Map<string, PackedKernel>> | null = null;
+
+/**
+ * Records `fn` with each conv weight packed once per layout instead of once per use, for work in
+ * which no weight changes: AEGL's step (its attack runs the model forward and back three or four
+ * times before the optimizer moves a weight) and an evaluation's batches. The packed kernels go
+ * back to the pool when `fn` returns; inside an enclosing call, that call's kernels serve.
+ */
+export function reusingPackedWeights<T>(fn: () => T): T {
+  if (packedKernels) return fn();
+  const kernels = new Map<Tensor, Map<string, PackedKernel>>();
+  packedKernels = kernels;
+  try {
+    return fn();
+  } finally {
+    packedKernels = null;
+    for (const layouts of kernels.values()) for (const p of layouts.values()) p.tensor.dispose();
+  }
+}
+
 /**
  * conv2d_packed.pack_weights: w in blocks of 4·cv of the `produced` channels, each [summed][R][S]
  * of cv vec4s. transpose: w is [summed][produced][R][S] (an input gradient's forward kernel);
  * flip: taps reversed. The tensor is long enough for every dispatch to bind a full uniform range;
- * a dispatch's workgroups take perWorkgroup blocks each.
+ * a dispatch's workgroups take perWorkgroup blocks each. Under reusingPackedWeights the packing is
+ * recorded once per weight and layout (`kept`: the caller must not dispose it).
  */
-function packKernel(w: Tensor, summed: number, produced: number, g: ConvGeometry, cv: number, transpose: boolean, flip: boolean, perWorkgroup: number): PackedKernel {
+function packKernel(w: Tensor, summed: number, produced: number, g: ConvGeometry, cv: number, transpose: boolean, flip: boolean, perWorkgroup: number): PackedKernel & { kept: boolean } {
   const blocks = Math.ceil(produced / (4 * cv));
   const block4 = packedBlockVec4s(summed, g, cv);
   const blockBytes = block4 * 16;
   // Whole workgroups' worth of blocks per dispatch, or a workgroup would read past its binding.
   const perDispatch = Math.min(blocks, Math.floor(blocksPerBinding(summed, g, cv) / perWorkgroup) * perWorkgroup);
   const lastFirst = Math.floor((blocks - 1) / perDispatch) * perDispatch;
-  const tensor = Tensor.empty([Math.max(blocks * blockBytes, lastFirst * blockBytes + UNIFORM_BYTES) / 4]);
   const consts = { C: summed, K: produced, R: g.r, S: g.s, CV: cv, BLOCK4: block4, TRANSPOSE: transpose ? 1 : 0, FLIP: flip ? 1 : 0 };
+  const layout = `${Object.values(consts).join(',')},${perDispatch}`;
+  let layouts = packedKernels?.get(w);
+  if (packedKernels && !layouts) packedKernels.set(w, (layouts = new Map()));
+  const known = layouts?.get(layout);
+  if (known) return { ...known, kept: true };
+  const tensor = Tensor.empty([Math.max(blocks * blockBytes, lastFirst * blockBytes + UNIFORM_BYTES) / 4]);
   engine().run({ shader: 'conv2d_packed', entry: 'pack_weights', constants: consts }, [w, tensor], grid1d(Math.ceil((blocks * block4 * 4) / WG)));
-  return { tensor, blocks, block4, perDispatch };
+  const packed = { tensor, blocks, block4, perDispatch };
+  layouts?.set(layout, { ...packed, tensor: tensor.keep() });
+  return { ...packed, kept: !!layouts };
 }
 
 /**
@@ -181,7 +210,7 @@ function runPacked(
     const launch: Launch = { px, bl, blocks: Math.min(p.perDispatch, p.blocks - first), splits: 1 };
     engine().run(spec, bindings(kernel), v.grid(g, launch, v.workgroup), new Uint32Array([first]));
   }
-  p.tensor.dispose();
+  if (!p.kept) p.tensor.dispose();
 }
 
 /**

@@ -4,6 +4,7 @@ import { noGrad } from '../../autograd.js';
 import type { GpuDataset } from '../../data/gpu-dataset.js';
 import { engine } from '../../gpu/engine.js';
 import type { Module } from '../../nn/module.js';
+import { reusingPackedWeights } from '../../ops/conv.js';
 import { argmax } from '../../ops/metrics.js';
 import { Tensor, tidy } from '../../tensor.js';
 
@@ -13,10 +14,12 @@ export async function predict(model: Module, data: GpuDataset, batchSize: number
   model.eval();
   const predictions = Tensor.empty([data.count], 'u32');
   try {
-    for (let k = 0; k < data.numBatches(batchSize); k++) {
-      tidy(() => noGrad(() => void argmax(model.forward(data.evalBatch(k, batchSize).x), { out: predictions, offset: k * batchSize })));
-      engine().flush();
-    }
+    reusingPackedWeights(() => {
+      for (let k = 0; k < data.numBatches(batchSize); k++) {
+        tidy(() => noGrad(() => void argmax(model.forward(data.evalBatch(k, batchSize).x), { out: predictions, offset: k * batchSize })));
+        engine().flush();
+      }
+    });
     return (await predictions.read()) as Uint32Array;
   } finally {
     predictions.dispose();
