@@ -14,7 +14,7 @@ override PX: u32 = 8u; // a multiple of ST
 // Channel blocks per cluster: 1, 2 or 4 (src/ops/conv.ts clusterBlocks).
 override BL: u32 = 4u;
 
-const WG = 64u;
+override WG: u32 = 64u; // lanes per workgroup, fewer where a small batch would leave threads idle (clusterWorkgroup in src/ops/conv.ts)
 const LANES = 8u;
 const MAX_ACC = 32u; // PX · CV: CV = 2 with PX = 8 or 16, CV = 4 with PX = 8 (checked by test/conv-variants.test.ts)
 const SPAN = 24u; // NT, checked by src/ops/conv.ts

@@ -28,8 +28,8 @@ describe('conv variants as data', () => {
     for (const [shader, constants] of Object.entries(SHADER_CONSTANTS)) {
       const source = wgsl(shader);
       for (const [name, value] of Object.entries(constants)) {
-        const declared = new RegExp(`^const ${name} = (\\d+)u;`, 'm').exec(source);
-        expect(declared, `${shader}.wgsl declares const ${name}`).not.toBeNull();
+        const declared = new RegExp(`^(?:const ${name} =|override ${name}: u32 =) (\\d+)u;`, 'm').exec(source);
+        expect(declared, `${shader}.wgsl declares ${name}`).not.toBeNull();
         expect(Number(declared![1]), `${shader}.wgsl ${name}`).toBe(value);
       }
     }
@@ -45,6 +45,8 @@ describe('conv variants as data', () => {
           return /^\d+$/.test(t) ? Number(t) : (shaderConstants(v.shader)[t] ?? NaN);
         });
         expect(size.reduce((a, b) => a * b, 1), `${pass} ${name} workgroup`).toBe(v.workgroup);
+        // The launcher sizes a clustered packed kernel's workgroup (clusterWorkgroup in src/ops/conv.ts).
+        if (v.clusters && v.weights === 'packed') expect(wgsl(v.shader), `${pass} ${name}: WG is an override`).toMatch(/^override WG: u32 = \d+u;/m);
       }
     }
   });

@@ -3,7 +3,7 @@ import { backward } from '../src/autograd.js';
 import { initEngine } from '../src/gpu/engine.js';
 import { conv2d, convGeometry, convVariants, reusingPackedWeights } from '../src/ops/conv.js';
 import { CONV_KERNELS } from '../src/ops/conv-variants.js';
-import { Tensor, tidy } from '../src/tensor.js';
+import { Tensor, tidy, withRowCapacity } from '../src/tensor.js';
 import { awkward, check, combos, label, layers, shaderConstants, type Variants } from './helpers/conv-cases.js';
 import { randomArray, useEngine } from './helpers/gpu.js';
 
@@ -23,6 +23,56 @@ describe('conv2d matches the float64 reference: forward, ∂x, ∂w, ∂b', () =
   });
   for (const d of awkward) for (const v of combos(d)) it(`${label(v)}: awkward ${JSON.stringify(d)}`, () => check(d, v));
   for (const [name, d] of layers) for (const v of combos(d)) it(`${label(v)}: ${name}`, () => check(d, v, true));
+});
+
+describe('clustered kernels take fewer lanes per workgroup where a small batch would leave threads idle', () => {
+  // Dispatches of the clustered kernels so far, by lanes per workgroup.
+  const lanes = () => {
+    const byWg = new Map<number, number>();
+    for (const [label, count] of engine.get().stats.dispatchesByKernel) {
+      const wg = /^conv2d(_dgrad)?_subgroup\..*\bWG=(\d+)/.exec(label)?.[2];
+      if (wg) byWg.set(Number(wg), (byWg.get(Number(wg)) ?? 0) + count);
+    }
+    return byWg;
+  };
+  const ranSince = (before: Map<number, number>) => [...lanes()].filter(([size, count]) => count !== (before.get(size) ?? 0)).map(([size]) => size);
+
+  // The float64 checks above run batches of 1–3, where these kernels take workgroups of 8–32
+  // lanes; 16 images of 32×32 give every one of them 16 or more workgroups of the full 64.
+  const d = { n: 16, c: 4, h: 32, w: 32, k: 8, r: 3, s: 3, stride: 1, pad: 1, bias: false };
+  for (const v of combos(d).filter((v) => CONV_KERNELS.fwd[v.fwd].clusters || CONV_KERNELS.dgrad[v.dgrad].clusters)) {
+    it(`${label(v)}: 16 images of 32×32 in workgroups of 64 lanes, against the float64 reference`, async () => {
+      const before = lanes();
+      await check(d, v, true);
+      expect(ranSince(before)).toEqual([64]);
+    });
+  }
+
+  // 64→64 at 8×8, 16 channels a dispatch: each image is one cluster of 8 lanes (a lane per row).
+  it("sizes ResNet-32's 64-channel layer by the rows the batch has room for, so that AEGL's tail counts of a step of 8 share pipelines", async () => {
+    const w = Tensor.from(randomArray(64 * 64 * 9, 7), [64, 64, 3, 3]);
+    const pass = (n: number) => {
+      const before = lanes();
+      withRowCapacity([n], 8, () =>
+        tidy(() => {
+          const x = Tensor.from(randomArray(n * 64 * 64, n), [n, 64, 8, 8]);
+          x.requiresGrad = true;
+          const y = conv2d(x, w, null, { padding: 1, variants: { fwd: 'subgroup-quad', dgrad: 'adjacent-quad-subgroup' } });
+          backward(y, { grad: y, inputs: [x] });
+        }),
+      );
+      return ranSince(before);
+    };
+    expect(pass(128)).toEqual([64]);
+    expect(pass(9)).toEqual([8]);
+    // Room for 32 rows: 32 clusters, 16 workgroups of 16 lanes; 25 images alone would take 8.
+    expect(pass(32)).toEqual([16]);
+    const built = engine.get().kernels.pipelinesBuilt;
+    expect(pass(25)).toEqual([16]);
+    expect(engine.get().kernels.pipelinesBuilt).toBe(built);
+    await engine.get().sync();
+    w.dispose();
+  });
 });
 
 describe('conv2d runs only the gradient kernels that are asked for', () => {

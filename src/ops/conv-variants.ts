@@ -8,8 +8,9 @@ export type ConvPass = 'fwd' | 'dgrad' | 'wgrad';
 export const CONV_PASSES: readonly ConvPass[] = ['fwd', 'dgrad', 'wgrad'];
 
 /**
- * Constants the launchers rely on, as the shaders declare them (`const NAME = …u;`):
- * test/conv-variants.test.ts reads each shader and checks every value here.
+ * Constants the launchers rely on, as the shaders declare them (`const NAME = …u;`, or an override's
+ * default: the clustered kernels' WG): test/conv-variants.test.ts reads each shader and checks
+ * every value here.
  */
 export const SHADER_CONSTANTS = {
   conv2d: { WG: 64, SPAN: 24, MAX_PX: 16, MAX_CV: 2, MAX_S: 8, MAX_TAPS: 9, TM: 32, TN: 32 },

@@ -21,6 +21,7 @@ import {
   packedBlockVec4s,
   PX,
   SHADER_CONSTANTS,
+  SUBGROUP_LANES,
   UNIFORM_BYTES,
   WGRAD_SPLITS,
 } from './conv-variants.js';
@@ -204,13 +205,31 @@ function runPacked(
   // A clustered workgroup takes bl channel blocks.
   const bl = v.clusters ? clusterBlocks(pack.summed, pack.produced, g, v.cv) : 1;
   const p = packKernel(w, pack.summed, pack.produced, g, v.cv, pack.transpose, pack.flip, bl);
-  const spec = { shader: v.shader, entry: v.entry, constants: constants(g, { ...consts, CV: v.cv, PX: px, BLOCK4: p.block4, ...(v.clusters ? { BL: bl } : {}) }) };
+  const wg = v.clusters ? clusterWorkgroup(v, g, { px, bl, blocks: p.perDispatch, splits: 1 }) : v.workgroup;
+  const spec = { shader: v.shader, entry: v.entry, constants: constants(g, { ...consts, CV: v.cv, PX: px, BLOCK4: p.block4, ...(v.clusters ? { BL: bl, WG: wg } : {}) }) };
   for (let first = 0; first < p.blocks; first += p.perDispatch) {
     const kernel = { buffer: p.tensor.buffer, byteOffset: first * p.block4 * 16, byteLength: UNIFORM_BYTES };
     const launch: Launch = { px, bl, blocks: Math.min(p.perDispatch, p.blocks - first), splits: 1 };
-    engine().run(spec, bindings(kernel), v.grid(g, launch, v.workgroup), new Uint32Array([first]));
+    engine().run(spec, bindings(kernel), v.grid(g, launch, wg), new Uint32Array([first]));
   }
   if (!p.kept) p.tensor.dispose();
+}
+
+/**
+ * Lanes per workgroup of a clustered kernel (its shader's WG is an override): the variant's own,
+ * halved down to one cluster while a dispatch would have fewer than 16 workgroups. AEGL's attack
+ * runs a 64-channel layer of ResNet-32 on 9 images as 9 clusters: 2 workgroups of 8 clusters, one
+ * per lavapipe thread, left each thread 8 clusters' time for 4.5 clusters' work; in workgroups of
+ * one cluster it takes 5 (that layer's forward and ∂x 1.4–1.7× faster). Sized at the rows the
+ * batch's buffers have room for (withRowCapacity), so that the tail counts of a step of 8 share
+ * pipelines; a batch of 128 keeps 64 lanes.
+ */
+function clusterWorkgroup(v: ConvVariant, g: ConvGeometry, launch: Launch): number {
+  const sized = { ...g, n: rowCapacity(g.n) };
+  const workgroups = (lanes: number) => v.grid(sized, launch, lanes).reduce((a, b) => a * b, 1);
+  let lanes = v.workgroup;
+  while (lanes > SUBGROUP_LANES && workgroups(lanes) < 16) lanes /= 2;
+  return lanes;
 }
 
 /**
