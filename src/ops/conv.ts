@@ -166,9 +166,9 @@ export function reusingPackedWeights<T>(fn: () => T): T {
  * of cv vec4s. transpose: w is [summed][produced][R][S] (an input gradient's forward kernel);
  * flip: taps reversed. The tensor is long enough for every dispatch to bind a full uniform range;
  * a dispatch's workgroups take perWorkgroup blocks each. Under reusingPackedWeights the packing is
- * recorded once per weight and layout (`kept`: the caller must not dispose it).
+ * recorded once per weight and layout, and that call disposes it.
  */
-function packKernel(w: Tensor, summed: number, produced: number, g: ConvGeometry, cv: number, transpose: boolean, flip: boolean, perWorkgroup: number): PackedKernel & { kept: boolean } {
+function packKernel(w: Tensor, summed: number, produced: number, g: ConvGeometry, cv: number, transpose: boolean, flip: boolean, perWorkgroup: number): PackedKernel {
   const blocks = Math.ceil(produced / (4 * cv));
   const block4 = packedBlockVec4s(summed, g, cv);
   const blockBytes = block4 * 16;
@@ -180,12 +180,12 @@ function packKernel(w: Tensor, summed: number, produced: number, g: ConvGeometry
   let layouts = packedKernels?.get(w);
   if (packedKernels && !layouts) packedKernels.set(w, (layouts = new Map()));
   const known = layouts?.get(layout);
-  if (known) return { ...known, kept: true };
+  if (known) return known;
   const tensor = Tensor.empty([Math.max(blocks * blockBytes, lastFirst * blockBytes + UNIFORM_BYTES) / 4]);
   engine().run({ shader: 'conv2d_packed', entry: 'pack_weights', constants: consts }, [w, tensor], grid1d(Math.ceil((blocks * block4 * 4) / WG)));
   const packed = { tensor, blocks, block4, perDispatch };
   layouts?.set(layout, { ...packed, tensor: tensor.keep() });
-  return { ...packed, kept: !!layouts };
+  return packed;
 }
 
 /**
@@ -212,7 +212,7 @@ function runPacked(
     const launch: Launch = { px, bl, blocks: Math.min(p.perDispatch, p.blocks - first), splits: 1 };
     engine().run(spec, bindings(kernel), v.grid(g, launch, wg), new Uint32Array([first]));
   }
-  if (!p.kept) p.tensor.dispose();
+  if (!packedKernels) p.tensor.dispose(); // else reusingPackedWeights does, when it returns
 }
 
 /**
