@@ -37,8 +37,8 @@ describe('clustered kernels take fewer lanes per workgroup where a small batch w
   };
   const ranSince = (before: Map<number, number>) => [...lanes()].filter(([size, count]) => count !== (before.get(size) ?? 0)).map(([size]) => size);
 
-  // The float64 checks above run batches of 1–3, where these kernels take workgroups of 8–32
-  // lanes; 16 images of 32×32 give every one of them 16 or more workgroups of the full 64.
+  // The float64 checks above run batches of 1–3, where these kernels mostly take workgroups of one
+  // cluster (8 lanes); 16 images of 32×32 give every one of them 4 or more workgroups of 64.
   const d = { n: 16, c: 4, h: 32, w: 32, k: 8, r: 3, s: 3, stride: 1, pad: 1, bias: false };
   for (const v of combos(d).filter((v) => CONV_KERNELS.fwd[v.fwd].clusters || CONV_KERNELS.dgrad[v.dgrad].clusters)) {
     it(`${label(v)}: 16 images of 32×32 in workgroups of 64 lanes, against the float64 reference`, async () => {
@@ -48,30 +48,35 @@ describe('clustered kernels take fewer lanes per workgroup where a small batch w
     });
   }
 
-  // 64→64 at 8×8, 16 channels a dispatch: each image is one cluster of 8 lanes (a lane per row).
-  it("sizes ResNet-32's 64-channel layer by the rows the batch has room for, so that AEGL's tail counts of a step of 8 share pipelines", async () => {
-    const w = Tensor.from(randomArray(64 * 64 * 9, 7), [64, 64, 3, 3]);
-    const pass = (n: number) => {
-      const before = lanes();
-      withRowCapacity([n], 8, () =>
-        tidy(() => {
-          const x = Tensor.from(randomArray(n * 64 * 64, n), [n, 64, 8, 8]);
-          x.requiresGrad = true;
-          const y = conv2d(x, w, null, { padding: 1, variants: { fwd: 'subgroup-quad', dgrad: 'adjacent-quad-subgroup' } });
-          backward(y, { grad: y, inputs: [x] });
-        }),
-      );
-      return ranSince(before);
-    };
-    expect(pass(128)).toEqual([64]);
-    expect(pass(9)).toEqual([8]);
-    // Room for 32 rows: 32 clusters, 16 workgroups of 16 lanes; 25 images alone would take 8.
-    expect(pass(32)).toEqual([16]);
+  // Forward and input gradient of a c→c layer at h×h on n images, under AEGL's row capacity: the
+  // lanes per workgroup its clustered dispatches took.
+  function lanesOf(n: number, c: number, h: number, variants: { fwd: string; dgrad: string }): number[] {
+    const before = lanes();
+    withRowCapacity([n], 8, () =>
+      tidy(() => {
+        const w = Tensor.from(randomArray(c * c * 9, 7), [c, c, 3, 3]);
+        const x = Tensor.from(randomArray(n * c * h * h, n), [n, c, h, h]);
+        x.requiresGrad = true;
+        const y = conv2d(x, w, null, { padding: 1, variants: { ...variants, wgrad: 'blocked' } });
+        backward(y, { grad: y, inputs: [x] });
+      }),
+    );
+    return ranSince(before);
+  }
+
+  it("shrinks ResNet-32's 64-channel layer for AEGL's attacked rows, and sizes by the rows the buffers have room for", async () => {
+    // 64→64 at 8×8, 16 channels a dispatch: an image is one cluster of 8 lanes (one per row), so
+    // 9–16 images would be 2 workgroups of 64 lanes, and take one workgroup per cluster instead.
+    const deep = { fwd: 'subgroup-quad', dgrad: 'adjacent-quad-subgroup' };
+    expect(lanesOf(128, 64, 8, deep)).toEqual([64]);
+    expect(lanesOf(9, 64, 8, deep)).toEqual([8]);
     const built = engine.get().kernels.pipelinesBuilt;
-    expect(pass(25)).toEqual([16]);
+    expect(lanesOf(14, 64, 8, deep)).toEqual([8]);
     expect(engine.get().kernels.pipelinesBuilt).toBe(built);
+    // 32→32 at 16×16: an image is 8 clusters. 3 images alone would be 3 workgroups and shrink;
+    // the buffers have room for 8, 8 workgroups, which keep 64 lanes.
+    expect(lanesOf(3, 32, 16, { fwd: 'subgroup-quad', dgrad: 'subgroup-quad' })).toEqual([64]);
     await engine.get().sync();
-    w.dispose();
   });
 });
 

@@ -217,19 +217,17 @@ function runPacked(
 
 /**
  * Lanes per workgroup of a clustered kernel (its shader's WG is an override): the variant's own,
- * halved down to one cluster while a dispatch would have fewer than 16 workgroups. AEGL's attack
- * runs a 64-channel layer of ResNet-32 on 9 images as 9 clusters: 2 workgroups of 8 clusters, one
- * per lavapipe thread, left each thread 8 clusters' time for 4.5 clusters' work; in workgroups of
- * one cluster it takes 5 (that layer's forward and ∂x 1.4–1.7× faster). Sized at the rows the
- * batch's buffers have room for (withRowCapacity), so that the tail counts of a step of 8 share
- * pipelines; a batch of 128 keeps 64 lanes.
+ * or one cluster where a dispatch would have fewer than 4 workgroups, so that one lavapipe thread
+ * waits on the other's last one. AEGL's attack runs a 64-channel layer of ResNet-32 on 9 images as
+ * 9 clusters: 2 workgroups of 8 clusters left each thread 8 clusters' time for 4.5 clusters' work;
+ * as 9 workgroups it takes 5 (that layer's forward and ∂x 1.4–1.7× faster). Grids of 4 or more
+ * are left alone: shrinking the CNN's attack grids (4–14 workgroups) bought nothing measurable,
+ * and each other size is a pipeline to compile. Counted at the rows the batch's buffers have room
+ * for (withRowCapacity), so that the tail counts of a step of 8 share pipelines.
  */
 function clusterWorkgroup(v: ConvVariant, g: ConvGeometry, launch: Launch): number {
-  const sized = { ...g, n: rowCapacity(g.n) };
-  const workgroups = (lanes: number) => v.grid(sized, launch, lanes).reduce((a, b) => a * b, 1);
-  let lanes = v.workgroup;
-  while (lanes > SUBGROUP_LANES && workgroups(lanes) < 16) lanes /= 2;
-  return lanes;
+  const workgroups = v.grid({ ...g, n: rowCapacity(g.n) }, launch, v.workgroup).reduce((a, b) => a * b, 1);
+  return workgroups < 4 ? SUBGROUP_LANES : v.workgroup;
 }
 
 /**
