@@ -13,6 +13,11 @@ process.env.AEGL_TUNE = '0'; // variants are named explicitly here; the tuner ha
 await initEngine();
 const engine = useEngine();
 
+// Dispatches so far of conv kernels whose entry point starts with `entry`, in shaders/conv2d*.wgsl:
+// conv2d.dgrad_blocked(…), conv2d_packed.dgrad_packed(…), conv2d_packed.pack_weights(…)…
+const count = (entry: string) =>
+  [...engine.get().stats.dispatchesByKernel].filter(([label]) => /^conv2d(_\w+)?\./.test(label) && label.split('.')[1].startsWith(entry)).reduce((s, [, v]) => s + v, 0);
+
 describe('conv2d matches the float64 reference: forward, ∂x, ∂w, ∂b', () => {
   it('a device with subgroups of 8 lanes or more gets the subgroup variants (lavapipe has 8)', () => {
     const g = convGeometry([2, 16, 32, 32], [16, 16, 3, 3], 1, 1);
@@ -57,7 +62,7 @@ describe('clustered kernels take fewer lanes per workgroup where a small batch w
         const w = Tensor.from(randomArray(c * c * 9, 7), [c, c, 3, 3]);
         const x = Tensor.from(randomArray(n * c * h * h, n), [n, c, h, h]);
         x.requiresGrad = true;
-        const y = conv2d(x, w, null, { padding: 1, variants: { ...variants, wgrad: 'blocked' } });
+        const y = conv2d(x, w, null, { padding: 1, variants });
         backward(y, { grad: y, inputs: [x] });
       }),
     );
@@ -81,9 +86,6 @@ describe('clustered kernels take fewer lanes per workgroup where a small batch w
 });
 
 describe('conv2d runs only the gradient kernels that are asked for', () => {
-  // Kernels of a pass, in shaders/conv2d*.wgsl: conv2d.dgrad_blocked(…), conv2d_packed.dgrad_packed(…), conv2d_wgrad_subgroup.wgrad_rows_subgroup(…).
-  const count = (entry: string) =>
-    [...engine.get().stats.dispatchesByKernel].filter(([label]) => /^conv2d(_\w+)?\./.test(label) && label.split('.')[1].startsWith(entry)).reduce((s, [, v]) => s + v, 0);
 
   async function gradientsOf(which: 'x' | 'params', variants: Variants): Promise<Record<string, number>> {
     const before = Object.fromEntries(['dgrad', 'wgrad', 'sum_splits', 'bias_grad'].map((k) => [k, count(k)]));
@@ -150,7 +152,7 @@ describe('kernels read through a uniform binding run only shapes whose kernel bl
 });
 
 describe('reusingPackedWeights packs each weight once per layout', () => {
-  const packs = () => [...engine.get().stats.dispatchesByKernel].filter(([label]) => label.startsWith('conv2d_packed.pack_weights(')).reduce((s, [, v]) => s + v, 0);
+  const packs = () => count('pack_weights');
   // Three forwards and one input gradient of the same weights, as AEGL's attack runs them.
   async function uses(reuse: boolean): Promise<{ packs: number; values: Float32Array[] }> {
     const before = packs();

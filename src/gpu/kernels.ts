@@ -51,7 +51,7 @@ export function kernelLabel(spec: KernelSpec): string {
  * Bind groups kept for reuse. Each costs about 6 KB on lavapipe (Dawn's object and the driver's
  * descriptor set, freed only once garbage collection drops it), and AEGL's varying tail counts and
  * the pool's rotating buffers keep making new ones: a Fashion-MNIST AEGL run had cached 9,000
- * after 144 steps. A ResNet-32 AEGL step binds about 1,500, so this holds a few steps' worth.
+ * after 144 steps. A ResNet-32 AEGL step binds about 1,300 (one a dispatch), so this holds a few steps' worth.
  */
 export const MAX_BIND_GROUPS = 4096;
 

@@ -184,7 +184,10 @@ function packKernel(w: Tensor, summed: number, produced: number, g: ConvGeometry
   const tensor = Tensor.empty([Math.max(blocks * blockBytes, lastFirst * blockBytes + UNIFORM_BYTES) / 4]);
   engine().run({ shader: 'conv2d_packed', entry: 'pack_weights', constants: consts }, [w, tensor], grid1d(Math.ceil((blocks * block4 * 4) / WG)));
   const packed = { tensor, blocks, block4, perDispatch };
-  layouts?.set(layout, { ...packed, tensor: tensor.keep() });
+  if (layouts) {
+    layouts.set(layout, packed);
+    tensor.keep(); // outlives the caller's tidy: reusingPackedWeights disposes it
+  }
   return packed;
 }
 
